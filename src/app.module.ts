@@ -1,0 +1,37 @@
+import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+import { GlobalExceptionFilter } from './common/http/global-exception.filter';
+import { RequestIdMiddleware } from './common/http/request-id.middleware';
+import { SecurityHeadersMiddleware } from './common/http/security-headers.middleware';
+import { ContractValidationPipe } from './common/http/validation.pipe';
+import { LoggingModule } from './common/logging/logging.module';
+import { StartupChecks } from './common/startup-checks';
+import { AppConfigModule } from './config/config.module';
+import { DuckDbModule } from './duckdb/duckdb.module';
+import { HealthModule } from './health/health.module';
+import { SessionsModule } from './sessions/sessions.module';
+import { UploadModule } from './upload/upload.module';
+
+@Module({
+  imports: [
+    AppConfigModule,
+    LoggingModule,
+    ScheduleModule.forRoot(),
+    DuckDbModule,
+    HealthModule,
+    SessionsModule,
+    UploadModule,
+    // Feature modules of the later steps: InstructionsModule, CodegenModule, ExecutionModule.
+  ],
+  providers: [
+    StartupChecks,
+    { provide: APP_PIPE, useClass: ContractValidationPipe },
+    { provide: APP_FILTER, useClass: GlobalExceptionFilter },
+  ],
+})
+export class AppModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RequestIdMiddleware, SecurityHeadersMiddleware).forRoutes('*');
+  }
+}

@@ -1,0 +1,47 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { aiConfig, appConfig, storageConfig } from '../config/configuration';
+import { AppLogger } from './logging/app-logger.service';
+
+export class StartupCheckFailed extends Error {}
+
+/** Refuses to start on an unusable environment, before any request is taken. */
+@Injectable()
+export class StartupChecks implements OnModuleInit {
+  constructor(
+    @Inject(appConfig.KEY) private readonly app: ConfigType<typeof appConfig>,
+    @Inject(storageConfig.KEY) private readonly storage: ConfigType<typeof storageConfig>,
+    @Inject(aiConfig.KEY) private readonly ai: ConfigType<typeof aiConfig>,
+    private readonly logger: AppLogger,
+  ) {}
+
+  onModuleInit(): void {
+    const problems: string[] = [];
+    for (const [name, dir] of Object.entries({
+      INBOUND_DIR: this.storage.inboundDir,
+      TEMP_DIR: this.storage.tempDir,
+      LOG_DIR: this.storage.logDir,
+    })) {
+      try {
+        mkdirSync(dir, { recursive: true });
+        accessSync(dir, constants.W_OK);
+      } catch (error) {
+        problems.push(`${name} (${dir}) is not writable: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+      }
+    }
+    if (!this.ai.apiKey) {
+      if (this.app.isProduction) {
+        problems.push('ANTHROPIC_API_KEY is not set; it is required in production');
+      } else {
+        this.logger.warn(
+          'ANTHROPIC_API_KEY is not set: the AI endpoints will answer 503 until it is',
+          'StartupChecks',
+        );
+      }
+    }
+    if (problems.length > 0) {
+      throw new StartupCheckFailed(`Cannot start:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    }
+  }
+}

@@ -1,0 +1,127 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+  ValidationError,
+} from 'class-validator';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Parses a JSON list such as `["a","b"]`; anything else is kept so validation can report it. */
+function jsonList({ value }: { value: unknown }): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+}
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toNumber = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && value.trim() !== '' && !isNaN(Number(value)) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off', ''].includes(v)) return false;
+  return value;
+};
+const lower = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? value.trim().toLowerCase() : value;
+
+const appTmp = (name: string): string => join(tmpdir(), 'ai-code-builder', name);
+
+/**
+ * Every variable the service reads, with its default and allowed range.
+ * Values arrive as strings from the layered .env files and the process environment.
+ */
+export class EnvironmentVariables {
+  @Transform(lower) @IsIn(['development', 'production', 'test']) APP_ENV = 'development';
+  @IsString() @MinLength(1) APP_VERSION = '0.1.0';
+  @Matches(/^\/[A-Za-z0-9/_-]*[A-Za-z0-9_-]$/, { message: 'must look like /api/v1' })
+  API_PREFIX = '/api/v1';
+  @IsString() HOST = '0.0.0.0';
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT = 8000;
+  @Transform(jsonList) @IsArray() @IsString({ each: true })
+  ALLOWED_ORIGINS: string[] = ['http://localhost:3000', 'http://localhost:5173'];
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(2048) MAX_UPLOAD_SIZE_MB = 100;
+  @Transform(jsonList) @IsArray() @Matches(/^\.[a-z0-9]+$/, { each: true, message: 'each must be like ".csv"' })
+  ALLOWED_EXTENSIONS: string[] = ['.csv', '.xlsx'];
+  @IsString() @MinLength(1) INBOUND_DIR = appTmp('inbound');
+  @IsString() @MinLength(1) TEMP_DIR = appTmp('tmp');
+  @Transform(toInt) @IsInt() @Min(60) @Max(7 * 24 * 3600) SESSION_TTL_SECONDS = 3600;
+  @Transform(toInt) @IsInt() @Min(1) @Max(600) XLSX_PARSE_TIMEOUT_SECONDS = 120;
+  @Transform(toInt) @IsInt() @Min(64) @Max(16384) XLSX_PARSE_MAX_MEMORY_MB = 4096;
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000) ROWS_PAGE_MAX_LIMIT = 1000;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(3600) SANDBOX_TIMEOUT_SECONDS = 30;
+  @Transform(toInt) @IsInt() @Min(128) @Max(65536) SANDBOX_MAX_MEMORY_MB = 512;
+  @Transform(toInt) @IsInt() @Min(1) @Max(50_000_000) SANDBOX_MAX_OUTPUT_ROWS = 100_000;
+  @Transform(toInt) @IsInt() @Min(1024) @Max(64 * 1024 * 1024) MAX_OUTPUT_BYTES = 1024 * 1024;
+  @Transform(lower) @IsIn(['auto', 'bwrap', 'process']) SANDBOX_ISOLATION = 'auto';
+  @Transform(toBool) @IsBoolean() SANDBOX_ALLOW_WEAK_ISOLATION = false;
+  @IsString() @MinLength(1) SANDBOX_PYTHON = '/usr/bin/python3';
+  /** 0 means "one per CPU". */
+  @Transform(toInt) @IsInt() @Min(0) @Max(64) SANDBOX_MAX_CONCURRENCY = 0;
+  @Transform(toInt) @IsInt() @Min(0) @Max(16) SANDBOX_POOL_SIZE = 2;
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000) PREVIEW_ROW_COUNT = 50;
+
+  @IsString() @MinLength(1) LOG_DIR = appTmp('logs');
+  @Transform(lower) @IsIn(['trace', 'debug', 'info', 'warn', 'warning', 'error', 'fatal', 'critical'])
+  LOG_LEVEL = 'info';
+  @Transform(toInt) @IsInt() @Min(1024) @Max(1024 * 1024 * 1024) LOG_MAX_BYTES = 10 * 1024 * 1024;
+  @Transform(toInt) @IsInt() @Min(0) @Max(100) LOG_BACKUP_COUNT = 5;
+
+  @IsString() ANTHROPIC_API_KEY = '';
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  ANTHROPIC_BASE_URL?: string;
+  @IsString() @MinLength(1) ANTHROPIC_MODEL = 'claude-sonnet-4-6';
+  @Transform(toInt) @IsInt() @Min(64) @Max(64000) REFINE_MAX_TOKENS = 2048;
+  @Transform(toInt) @IsInt() @Min(64) @Max(64000) CODEGEN_MAX_TOKENS = 4096;
+  @Transform(toNumber) @IsNumber() @Min(0) @Max(1) AI_TEMPERATURE = 0.2;
+  @Transform(toInt) @IsInt() @Min(1) @Max(600) AI_REQUEST_TIMEOUT_SECONDS = 120;
+  @Transform(toInt) @IsInt() @Min(0) @Max(10) AI_MAX_RETRIES = 2;
+}
+
+export class InvalidConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'InvalidConfigurationError';
+  }
+}
+
+const SECRET_VARIABLES = new Set(['ANTHROPIC_API_KEY']);
+
+function describe(error: ValidationError): string {
+  const shown = SECRET_VARIABLES.has(error.property) ? '<hidden>' : JSON.stringify(error.value);
+  const reasons = Object.values(error.constraints ?? {}).join('; ');
+  return `${error.property}=${shown}: ${reasons}`;
+}
+
+/** Validates the merged variables and reports every bad one at once. */
+export function validateEnvironment(raw: Record<string, string | undefined>): EnvironmentVariables {
+  const known = Object.keys(new EnvironmentVariables());
+  const input: Record<string, string> = {};
+  for (const key of [...known, 'ANTHROPIC_BASE_URL']) {
+    const value = raw[key];
+    if (value !== undefined && !(key === 'ANTHROPIC_BASE_URL' && value === '')) input[key] = value;
+  }
+  const env = plainToInstance(EnvironmentVariables, input, { exposeDefaultValues: true });
+  const errors = validateSync(env, { skipMissingProperties: false });
+  if (errors.length > 0) throw new InvalidConfigurationError(errors.map(describe));
+  return env;
+}

@@ -1,0 +1,28 @@
+import 'reflect-metadata';
+import { ConfigType } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module';
+import { configureApp } from './app.setup';
+import { appConfig } from './config/configuration';
+import { loadEnvironment } from './config/env-files.config';
+import { InvalidConfigurationError } from './config/environment';
+
+async function bootstrap(): Promise<void> {
+  // Validate first so every bad variable is listed in one message, before Nest starts.
+  loadEnvironment();
+  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+    bodyParser: false,
+    bufferLogs: true,
+  });
+  configureApp(app);
+  const cfg = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
+  await app.listen(cfg.port, cfg.host);
+  console.log(`AI Code Builder listening on http://${cfg.host}:${cfg.port} (${cfg.env})`);
+}
+
+bootstrap().catch((error: unknown) => {
+  const message = error instanceof InvalidConfigurationError || error instanceof Error ? error.message : String(error);
+  console.error(message);
+  process.exit(1);
+});

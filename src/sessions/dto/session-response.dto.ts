@@ -1,0 +1,35 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { JobRecord, Session } from '../session';
+import { UploadResponseDto } from './upload-response.dto';
+
+export class JobSummaryDto {
+  @ApiProperty({ format: 'uuid' }) job_id!: string;
+  @ApiProperty({ enum: ['queued', 'running', 'success', 'error'] }) status!: string;
+  @ApiProperty() created_at!: string;
+  @ApiPropertyOptional({ nullable: true, type: Number }) execution_time_ms!: number | null;
+  @ApiPropertyOptional({ nullable: true, type: Number }) output_row_count!: number | null;
+
+  static from(job: JobRecord): JobSummaryDto {
+    return {
+      job_id: job.id,
+      status: job.status,
+      created_at: job.createdAt.toISOString(),
+      execution_time_ms: job.executionTimeMs,
+      output_row_count: job.outputRowCount,
+    };
+  }
+}
+
+export class SessionResponseDto extends UploadResponseDto {
+  @ApiProperty() created_at!: string;
+  @ApiProperty() expires_at!: string;
+  @ApiProperty({ type: [JobSummaryDto] }) jobs!: JobSummaryDto[];
+
+  static override from(session: Session): SessionResponseDto {
+    return Object.assign(new SessionResponseDto(), UploadResponseDto.from(session), {
+      created_at: session.createdAt.toISOString(),
+      expires_at: session.expiresAt.toISOString(),
+      jobs: [...session.jobs.values()].map((j) => JobSummaryDto.from(j)),
+    });
+  }
+}

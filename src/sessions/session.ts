@@ -1,0 +1,48 @@
+import { JsonRow } from '../duckdb/duckdb.service';
+
+export type JobStatus = 'queued' | 'running' | 'success' | 'error';
+
+/** One execution of code against a session's data (filled in by the execution module). */
+export interface JobRecord {
+  id: string;
+  status: JobStatus;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  executionTimeMs: number | null;
+  errorMessage: string | null;
+  stdout: string;
+  outputRowCount: number | null;
+  outputColumns: string[];
+  previewRows: JsonRow[];
+  /** DuckDB table holding the output, when status is success. */
+  outputTable: string | null;
+}
+
+/** What the upload learned about the file; the contract's UploadResponse fields. */
+export interface DatasetInfo {
+  filename: string;
+  fileSizeBytes: number;
+  rowCount: number;
+  columns: string[];
+  dtypes: Record<string, string>;
+  sheets?: string[];
+  renamedColumns?: Record<string, string>;
+}
+
+export interface Session {
+  id: string;
+  dataset: DatasetInfo;
+  /** DuckDB table with the uploaded rows, in file order (by rowid). */
+  table: string;
+  /** Folder that holds this session's files; removed with the session. */
+  dir: string;
+  createdAt: Date;
+  expiresAt: Date;
+  jobs: Map<string, JobRecord>;
+}
+
+/** Server-generated table names: never derived from user text. */
+export function sessionTableName(sessionId: string): string {
+  return `session_${sessionId.replace(/-/g, '')}`;
+}

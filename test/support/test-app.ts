@@ -1,0 +1,61 @@
+import { INestApplication } from '@nestjs/common';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { AppModule } from '../../src/app.module';
+import { configureApp } from '../../src/app.setup';
+
+export const CORPUS_DIR = resolve(__dirname, '../../../shared/corpus');
+
+export interface TestApp {
+  app: INestApplication;
+  /** Supertest target. */
+  http: ReturnType<INestApplication['getHttpServer']>;
+  root: string;
+  prefix: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots the real AppModule with its own temp directories and the given variables,
+ * through the same HTTP setup as main.ts.
+ */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const root = mkdtempSync(join(tmpdir(), 'acb-test-'));
+  const vars: Record<string, string> = {
+    APP_ENV: 'test',
+    ENV_FILE_DIR: root,
+    INBOUND_DIR: join(root, 'inbound'),
+    TEMP_DIR: join(root, 'tmp'),
+    LOG_DIR: join(root, 'logs'),
+    LOG_STDOUT: 'false',
+    LOG_LEVEL: 'debug',
+    ...env,
+  };
+  const previous: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(vars)) {
+    previous[k] = process.env[k];
+    process.env[k] = v;
+  }
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
+  configureApp(app);
+  await app.init();
+  const prefix = process.env.API_PREFIX ?? '/api/v1';
+  return {
+    app,
+    http: app.getHttpServer(),
+    root,
+    prefix,
+    async close() {
+      await app.close();
+      for (const [k, v] of Object.entries(previous)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
