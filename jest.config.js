@@ -1,7 +1,7 @@
 // Unit tests live beside the code (src, *.spec.ts); integration tests boot AppModule (test, *.e2e-spec.ts).
 const base = {
   moduleFileExtensions: ['js', 'json', 'ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  transform: { '^.+\\.ts$': 'ts-jest' },
   testEnvironment: 'node',
 };
 module.exports = {

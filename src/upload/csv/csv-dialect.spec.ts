@@ -1,0 +1,17 @@
+import { analyseHead } from './csv-dialect';
+
+describe('analyseHead', () => {
+  it.each([
+    ['a,b,c\n1,2,3\n4,5,6\n', ','],
+    ['a;b;c\n1,5;2;3\n4;5,5;6\n', ';'],
+    ['a\tb\n1\t2\n', '\t'],
+    ['a|b|c\n1|2|3\n', '|'],
+    ['name,comment\n"x; y",ok\n"p; q",fine\n', ','],
+  ])('finds the delimiter of %j', (text, delimiter) => {
+    expect(analyseHead(text).delimiter).toBe(delimiter);
+  });
+
+  it('keeps the header record as written, duplicates and blanks included', () => {
+    expect(analyseHead('id,,id\n1,2,3\n').records[0]).toEqual(['id', '', 'id']);
+  });
+});

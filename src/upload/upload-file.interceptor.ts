@@ -1,0 +1,77 @@
+import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import type { Request, RequestHandler, Response } from 'express';
+import multer, { MulterError } from 'multer';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Observable } from 'rxjs';
+import { UploadRejected, UploadTooLarge } from '../common/errors/domain-errors';
+import { storageConfig, uploadConfig } from '../config/configuration';
+
+export const UPLOAD_FIELD = 'file';
+/** Room for the multipart boundaries and the small `sheet` field around the file. */
+const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
+
+/**
+ * Streams the multipart `file` field to disk with multer (never whole in memory) and
+ * stops reading as soon as the size limit is passed.
+ */
+@Injectable()
+export class UploadFileInterceptor implements NestInterceptor {
+  private readonly handler: RequestHandler;
+
+  constructor(
+    @Inject(uploadConfig.KEY) private readonly cfg: ConfigType<typeof uploadConfig>,
+    @Inject(storageConfig.KEY) storage: ConfigType<typeof storageConfig>,
+  ) {
+    const incomingDir = join(storage.inboundDir, '.incoming');
+    this.handler = multer({
+      storage: multer.diskStorage({
+        destination: (_req, _file, done) => {
+          mkdirSync(incomingDir, { recursive: true, mode: 0o700 });
+          done(null, incomingDir);
+        },
+        filename: (_req, _file, done) => done(null, randomUUID()),
+      }),
+      limits: { fileSize: cfg.maxBytes, files: 1, fields: 5, fieldSize: 1024, parts: 10 },
+      defParamCharset: 'utf8',
+    }).single(UPLOAD_FIELD);
+  }
+
+  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    const req = context.switchToHttp().getRequest<Request>();
+    const res = context.switchToHttp().getResponse<Response>();
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > this.cfg.maxBytes + MULTIPART_OVERHEAD_BYTES) {
+      // Refuse before reading a byte of an upload that announces itself as too big.
+      req.resume();
+      throw new UploadTooLarge(this.cfg.maxBytes);
+    }
+    await new Promise<void>((resolve, reject) =>
+      this.handler(req, res, (error: unknown) => (error ? reject(this.explain(error)) : resolve())),
+    );
+    return next.handle();
+  }
+
+  private explain(error: unknown): Error {
+    if (error instanceof MulterError) {
+      switch (error.code) {
+        case 'LIMIT_FILE_SIZE':
+          return new UploadTooLarge(this.cfg.maxBytes);
+        case 'LIMIT_UNEXPECTED_FILE':
+          return new UploadRejected(`Unexpected file field '${error.field ?? ''}': send the file as '${UPLOAD_FIELD}'`);
+        case 'LIMIT_FILE_COUNT':
+          return new UploadRejected('Send exactly one file');
+        default:
+          return new UploadRejected(`The upload was refused: ${error.message}`);
+      }
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return new UploadRejected(
+      /Unexpected end of form|Malformed part header|boundary/i.test(message)
+        ? 'The upload was incomplete or not valid multipart/form-data'
+        : 'The upload could not be read',
+    );
+  }
+}

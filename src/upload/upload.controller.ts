@@ -1,0 +1,43 @@
+import { Body, Controller, HttpCode, Post, UploadedFile, UseInterceptors } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConsumes,
+  ApiOkResponse,
+  ApiPayloadTooLargeResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { UploadResponseDto } from '../sessions/dto/upload-response.dto';
+import { UploadRequestDto } from './dto/upload-request.dto';
+import { UploadFileInterceptor } from './upload-file.interceptor';
+import { UploadService } from './upload.service';
+
+@ApiTags('upload')
+@Controller('upload')
+export class UploadController {
+  constructor(private readonly uploads: UploadService) {}
+
+  @Post()
+  @HttpCode(200)
+  @UseInterceptors(UploadFileInterceptor)
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['file'],
+      properties: {
+        file: { type: 'string', format: 'binary', description: 'A .csv or .xlsx file' },
+        sheet: { type: 'string', description: 'Sheet to load from an XLSX (default: the first)' },
+      },
+    },
+  })
+  @ApiOkResponse({ type: UploadResponseDto })
+  @ApiBadRequestResponse({ description: 'Wrong extension, empty, unparseable or not CSV/XLSX content' })
+  @ApiPayloadTooLargeResponse({ description: 'Larger than MAX_UPLOAD_SIZE_MB' })
+  async upload(
+    @UploadedFile() file: Express.Multer.File | undefined,
+    @Body() body: UploadRequestDto,
+  ): Promise<UploadResponseDto> {
+    return UploadResponseDto.from(await this.uploads.upload(file, body.sheet));
+  }
+}
