@@ -26,6 +26,11 @@ export const storageConfig = registerAs('storage', () => {
   };
 });
 
+export const duckdbConfig = registerAs('duckdb', () => {
+  const e = loadEnvironment();
+  return { memoryLimitMb: e.DUCKDB_MEMORY_LIMIT_MB, threads: e.DUCKDB_THREADS };
+});
+
 export const uploadConfig = registerAs('upload', () => {
   const e = loadEnvironment();
   return {
@@ -91,6 +96,7 @@ export const loggingConfig = registerAs('logging', () => {
 export const allConfigs = [
   appConfig,
   storageConfig,
+  duckdbConfig,
   uploadConfig,
   sessionConfig,
   sandboxConfig,

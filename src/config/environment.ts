@@ -63,6 +63,9 @@ export class EnvironmentVariables {
   @IsString() @MinLength(1) INBOUND_DIR = appTmp('inbound');
   @IsString() @MinLength(1) TEMP_DIR = appTmp('tmp');
   @Transform(toInt) @IsInt() @Min(60) @Max(7 * 24 * 3600) SESSION_TTL_SECONDS = 3600;
+  @Transform(toInt) @IsInt() @Min(256) @Max(1024 * 1024) DUCKDB_MEMORY_LIMIT_MB = 4096;
+  /** 0 means DuckDB's default (one per CPU). */
+  @Transform(toInt) @IsInt() @Min(0) @Max(256) DUCKDB_THREADS = 0;
   @Transform(toInt) @IsInt() @Min(1) @Max(600) XLSX_PARSE_TIMEOUT_SECONDS = 120;
   @Transform(toInt) @IsInt() @Min(64) @Max(16384) XLSX_PARSE_MAX_MEMORY_MB = 4096;
   @Transform(toInt) @IsInt() @Min(1) @Max(1000) ROWS_PAGE_MAX_LIMIT = 1000;

@@ -7,10 +7,9 @@ import {
 } from '@duckdb/node-api';
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { storageConfig } from '../config/configuration';
+import { duckdbConfig, storageConfig } from '../config/configuration';
 import { AppLogger } from '../common/logging/app-logger.service';
 import { jsonSafeValue, JsonValue } from './json-safe';
 
@@ -28,35 +27,38 @@ export function quoteLiteral(value: string): string {
 }
 
 /**
- * The one DuckDB database of this process: a scratch file in TEMP_DIR, created at
- * start and removed at shutdown. Each unit of work takes its own connection.
+ * The one DuckDB database of this process. It lives in memory (loading a CSV is about
+ * twice as fast as into a file) up to DUCKDB_MEMORY_LIMIT_MB and spills beyond that to
+ * a folder in TEMP_DIR, removed at shutdown. Each unit of work takes its own connection.
  */
 @Injectable()
 export class DuckDbService implements OnModuleInit, OnApplicationShutdown {
   private instance?: DuckDBInstance;
-  private readonly dbPath: string;
+  private spillDir?: string;
 
   constructor(
     @Inject(storageConfig.KEY) private readonly storage: ConfigType<typeof storageConfig>,
+    @Inject(duckdbConfig.KEY) private readonly cfg: ConfigType<typeof duckdbConfig>,
     private readonly logger: AppLogger,
-  ) {
-    this.dbPath = join(storage.tempDir, `cache-${process.pid}-${randomBytes(4).toString('hex')}.duckdb`);
-  }
+  ) {}
 
   async onModuleInit(): Promise<void> {
     mkdirSync(this.storage.tempDir, { recursive: true });
-    const spill = join(this.storage.tempDir, 'duckdb-spill');
-    this.instance = await DuckDBInstance.create(this.dbPath, {
+    this.spillDir = mkdtempSync(join(this.storage.tempDir, 'duckdb-spill-'));
+    this.instance = await DuckDBInstance.create(':memory:', {
+      // Nothing may be downloaded at run time (no network here, and no surprises in production).
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
-      temp_directory: spill,
+      temp_directory: this.spillDir,
+      memory_limit: `${this.cfg.memoryLimitMb}MB`,
+      ...(this.cfg.threads > 0 ? { threads: String(this.cfg.threads) } : {}),
     });
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.instance?.closeSync();
     this.instance = undefined;
-    for (const suffix of ['', '.wal']) rmSync(this.dbPath + suffix, { force: true });
+    if (this.spillDir) rmSync(this.spillDir, { recursive: true, force: true });
     this.logger.log('DuckDB cache closed', 'DuckDbService');
   }
 

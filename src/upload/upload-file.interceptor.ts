@@ -4,7 +4,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import multer, { MulterError } from 'multer';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { Observable } from 'rxjs';
 import { UploadRejected, UploadTooLarge } from '../common/errors/domain-errors';
 import { storageConfig, uploadConfig } from '../config/configuration';
@@ -34,6 +34,16 @@ export class UploadFileInterceptor implements NestInterceptor {
         },
         filename: (_req, _file, done) => done(null, randomUUID()),
       }),
+      // Refuse a wrong extension as soon as the part header arrives, not after the upload.
+      fileFilter: (_req, file, done) => {
+        const extension = extname(file.originalname).toLowerCase();
+        if (cfg.allowedExtensions.includes(extension)) return done(null, true);
+        done(
+          new UploadRejected(
+            `Files of type '${extension || '(no extension)'}' are not accepted; allowed: ${cfg.allowedExtensions.join(', ')}`,
+          ),
+        );
+      },
       limits: { fileSize: cfg.maxBytes, files: 1, fields: 5, fieldSize: 1024, parts: 10 },
       defParamCharset: 'utf8',
     }).single(UPLOAD_FIELD);
@@ -55,6 +65,7 @@ export class UploadFileInterceptor implements NestInterceptor {
   }
 
   private explain(error: unknown): Error {
+    if (error instanceof UploadRejected) return error;
     if (error instanceof MulterError) {
       switch (error.code) {
         case 'LIMIT_FILE_SIZE':

@@ -5,13 +5,7 @@ import { UploadRejected } from '../../common/errors/domain-errors';
 import { DuckDbService, quoteIdent, quoteLiteral } from '../../duckdb/duckdb.service';
 import { IngestedTable, TableIngester } from '../table-ingester';
 import { analyseHead, Delimiter, firstTooWideRecord, HeadAnalysis } from './csv-dialect';
-import {
-  CsvEncoding,
-  decodeHead,
-  encodingFromBom,
-  isValidUtf8,
-  transcodeToUtf8,
-} from './text-encoding';
+import { CsvEncoding, decodeHead, encodingFromBom, transcodeToUtf8 } from './text-encoding';
 
 const HEAD_BYTES = 64 * 1024;
 /** A share of control characters above this means the file is not text. */
@@ -43,29 +37,40 @@ export class CsvIngester implements TableIngester {
     const head = await readHead(filePath);
     if (head.length === 0) throw new UploadRejected('The file is empty');
     rejectBinary(head);
-
-    const encoding = await detectEncoding(filePath, head);
-    const text = decodeHead(head, encoding);
+    const bom = encodingFromBom(head);
+    if (!bom && head.includes(0)) throw new UploadRejected('This is not a CSV text file: it contains binary data');
+    let encoding: CsvEncoding = bom ?? 'utf-8';
+    let text = decodeHead(head, encoding);
     checkLooksLikeText(text);
     if (text.replace(/^\uFEFF/, '').trim() === '') throw new UploadRejected('The file is empty');
 
     let source = filePath;
-    if (encoding !== 'utf-8' && encoding !== 'utf-8-bom') {
-      source = join(dirname(filePath), 'normalized-utf8.csv');
-      await transcodeToUtf8(filePath, source, encoding);
+    if (encoding === 'utf-16le' || encoding === 'utf-16be') source = await this.transcode(filePath, encoding);
+    let dialect = analyseHead(text.replace(/^\uFEFF/, ''));
+    try {
+      await this.load(source, table, dialect);
+    } catch (error) {
+      if (!(error instanceof NotUtf8)) throw error;
+      // DuckDB validates UTF-8 as it reads; only files that fail pay for transcoding.
+      encoding = 'windows-1252';
+      text = decodeHead(head, encoding);
+      dialect = analyseHead(text);
+      source = await this.transcode(filePath, encoding);
+      await this.load(source, table, dialect);
     }
 
-    const dialect = analyseHead(text.replace(/^\uFEFF/, ''));
-    const { delimiter, records } = dialect;
-    await this.load(source, table, dialect);
     const names = await this.columnNames(table);
-    const sniffed = await this.sniff(source, delimiter);
-    if (!sniffed.hasHeader) return { header: names.map(() => null), hasHeader: false };
-    // DuckDB renames blank and repeated names itself; report the file's own spelling
-    // when the head's header record lines up with the table, else DuckDB's names.
-    const fileHeader = records[sniffed.skipRows] ?? records[0];
-    const header = fileHeader && fileHeader.length === names.length ? fileHeader : names;
-    return { header, hasHeader: true };
+    const header = headerRecord(dialect.records, names);
+    if (header) return { header, hasHeader: true };
+    // DuckDB calls the columns of a file without a header row column0, column1, ...
+    const headerless = names.every((n) => /^column\d+$/.test(n));
+    return headerless ? { header: names.map(() => null), hasHeader: false } : { header: names, hasHeader: true };
+  }
+
+  private async transcode(filePath: string, encoding: CsvEncoding): Promise<string> {
+    const target = join(dirname(filePath), 'normalized-utf8.csv');
+    await transcodeToUtf8(filePath, target, encoding);
+    return target;
   }
 
   /** Tries the fast strict read first, then the careful fallbacks a person would want. */
@@ -106,16 +111,11 @@ export class CsvIngester implements TableIngester {
           attempt.nullPadding = true;
           continue;
         }
+        if (/Invalid unicode|not utf-8 encoded/i.test(message)) throw new NotUtf8();
         throw new UploadRejected(explainCsvError(message));
       }
     }
     throw new UploadRejected('The file could not be parsed as CSV');
-  }
-
-  private async sniff(path: string, delimiter: Delimiter): Promise<{ hasHeader: boolean; skipRows: number }> {
-    const sql = `SELECT HasHeader AS has_header, SkipRows AS skip_rows FROM sniff_csv(${quoteLiteral(path)}, delim=${quoteLiteral(delimiter)}, max_line_size=${MAX_LINE_BYTES}, null_padding=true)`;
-    const row = (await this.duckdb.queryJson(sql).catch(() => []))[0];
-    return { hasHeader: row?.has_header !== false, skipRows: Number(row?.skip_rows ?? 0) || 0 };
   }
 
   private async columnNames(table: string): Promise<string[]> {
@@ -123,6 +123,26 @@ export class CsvIngester implements TableIngester {
     return rows.map((r) => String(r.column_name));
   }
 
+}
+
+class NotUtf8 extends Error {}
+
+/** Header lines DuckDB may skip before the header; enough for title rows and notes. */
+const MAX_HEADER_SEARCH_RECORDS = 20;
+
+/**
+ * The header record as the file spells it. DuckDB renames blank names (column1) and
+ * repeats (id_1) itself; renames are ours to make and to report, so we need the originals.
+ */
+function headerRecord(records: string[][], names: string[]): string[] | null {
+  for (const record of records.slice(0, MAX_HEADER_SEARCH_RECORDS)) {
+    if (record.length !== names.length) continue;
+    const linesUp = record.every(
+      (value, i) => value === names[i] || value.trim() === '' || names[i].startsWith(value.trim()),
+    );
+    if (linesUp && record.some((value) => value.trim() !== '')) return record;
+  }
+  return null;
 }
 
 function rejectTooWide(head: HeadAnalysis): void {
@@ -165,13 +185,6 @@ function rejectBinary(head: Buffer): void {
       throw new UploadRejected(`This is not a CSV text file: it looks like ${what}`);
     }
   }
-}
-
-async function detectEncoding(path: string, head: Buffer): Promise<CsvEncoding> {
-  const fromBom = encodingFromBom(head);
-  if (fromBom) return fromBom;
-  if (head.includes(0)) throw new UploadRejected('This is not a CSV text file: it contains binary data');
-  return (await isValidUtf8(path)) ? 'utf-8' : 'windows-1252';
 }
 
 function checkLooksLikeText(text: string): void {

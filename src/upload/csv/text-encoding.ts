@@ -12,18 +12,6 @@ export function encodingFromBom(head: Buffer): CsvEncoding | null {
   return null;
 }
 
-/** Streams the whole file through a strict UTF-8 decoder (fast; no parsing). */
-export async function isValidUtf8(path: string): Promise<boolean> {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  try {
-    for await (const chunk of createReadStream(path)) decoder.decode(chunk as Buffer, { stream: true });
-    decoder.decode();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Decodes the start of a file for checks on its text. */
 export function decodeHead(head: Buffer, encoding: CsvEncoding): string {
   const label = encoding === 'utf-8-bom' ? 'utf-8' : encoding;
