@@ -38,6 +38,8 @@ export const uploadConfig = registerAs('upload', () => {
     allowedExtensions: e.ALLOWED_EXTENSIONS.map((x) => x.toLowerCase()),
     xlsxParseTimeoutMs: e.XLSX_PARSE_TIMEOUT_SECONDS * 1000,
     xlsxParseMaxMemoryMb: e.XLSX_PARSE_MAX_MEMORY_MB,
+    xlsxMaxUncompressedBytes: e.XLSX_MAX_UNCOMPRESSED_MB * 1024 * 1024,
+    xlsxMaxConcurrentParses: e.XLSX_MAX_CONCURRENT_PARSES,
   };
 });
 

@@ -68,6 +68,10 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(0) @Max(256) DUCKDB_THREADS = 0;
   @Transform(toInt) @IsInt() @Min(1) @Max(600) XLSX_PARSE_TIMEOUT_SECONDS = 120;
   @Transform(toInt) @IsInt() @Min(64) @Max(16384) XLSX_PARSE_MAX_MEMORY_MB = 4096;
+  /** Cap on what an .xlsx may unpack to (sum of its ZIP entries), checked before parsing. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(65536) XLSX_MAX_UNCOMPRESSED_MB = 1024;
+  /** Workbooks parsed at the same time; each parse may use XLSX_PARSE_MAX_MEMORY_MB. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(64) XLSX_MAX_CONCURRENT_PARSES = 2;
   @Transform(toInt) @IsInt() @Min(1) @Max(1000) ROWS_PAGE_MAX_LIMIT = 1000;
 
   @Transform(toInt) @IsInt() @Min(1) @Max(3600) SANDBOX_TIMEOUT_SECONDS = 30;

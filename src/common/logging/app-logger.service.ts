@@ -15,6 +15,13 @@ export interface AppLoggerOptions {
 }
 
 const REDACTED = '[REDACTED]';
+const LOG_FILE = 'app.log';
+
+/** rotating-file-stream passes the rotation index (0 for the live file) in `rotate` mode. */
+function rotatedName(first: number | Date | null, second?: number): string {
+  const index = typeof first === 'number' ? first : (second ?? 0);
+  return index ? `${LOG_FILE}.${index}` : LOG_FILE;
+}
 const API_KEY_PATTERN = /sk-ant-[A-Za-z0-9_-]{8,}/g;
 
 /**
@@ -28,10 +35,11 @@ export class AppLogger implements LoggerService {
 
   constructor(private readonly options: AppLoggerOptions) {
     mkdirSync(options.dir, { recursive: true });
-    this.file = createStream('app.log', {
+    // Classic numbered rotation, like Python's RotatingFileHandler: app.log, app.log.1, ...
+    this.file = createStream(rotatedName, {
       path: options.dir,
       size: `${Math.max(1, Math.floor(options.maxBytes / 1024))}K`,
-      maxFiles: Math.max(1, options.backupCount),
+      rotate: Math.max(1, options.backupCount),
     });
     const streams: pino.StreamEntry[] = [{ stream: this.file, level: options.level }];
     if (options.stdout !== false) streams.push({ stream: process.stdout, level: options.level });
