@@ -1,3 +1,4 @@
+import { ExecutionModule } from './execution/execution.module';
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
@@ -7,9 +8,11 @@ import { SecurityHeadersMiddleware } from './common/http/security-headers.middle
 import { ContractValidationPipe } from './common/http/validation.pipe';
 import { LoggingModule } from './common/logging/logging.module';
 import { StartupChecks } from './common/startup-checks';
+import { CodegenModule } from './codegen/codegen.module';
 import { AppConfigModule } from './config/config.module';
 import { DuckDbModule } from './duckdb/duckdb.module';
 import { HealthModule } from './health/health.module';
+import { InstructionsModule } from './instructions/instructions.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { UploadModule } from './upload/upload.module';
 
@@ -22,7 +25,9 @@ import { UploadModule } from './upload/upload.module';
     HealthModule,
     SessionsModule,
     UploadModule,
-    // Feature modules of the later steps: InstructionsModule, CodegenModule, ExecutionModule.
+    InstructionsModule,
+    CodegenModule,
+    ExecutionModule,
   ],
   providers: [
     StartupChecks,

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -40,5 +43,38 @@ describe('GET /health and HTTP basics', () => {
   it('answers unknown sessions with 404', async () => {
     const res = await request(t.http).get(`${t.prefix}/sessions/00000000-0000-4000-8000-000000000000`).expect(404);
     expect(res.body.detail).toMatch(/not found/);
+  });
+});
+
+describe('production mode', () => {
+  it('refuses to start without ANTHROPIC_API_KEY', async () => {
+    await expect(startTestApp({ APP_ENV: 'production', ANTHROPIC_API_KEY: '' })).rejects.toThrow(
+      /ANTHROPIC_API_KEY is not set/,
+    );
+  });
+
+  it('hides Swagger and answers CORS only for allowed origins', async () => {
+    const t = await startTestApp({
+      APP_ENV: 'production',
+      ANTHROPIC_API_KEY: 'sk-ant-test-key-for-production-mode',
+      ALLOWED_ORIGINS: '["https://app.example"]',
+      SANDBOX_ALLOW_WEAK_ISOLATION: 'true',
+    });
+    try {
+      await request(t.http).get('/docs').expect(404);
+      await request(t.http).get('/docs-json').expect(404);
+      const ok = await request(t.http).get('/health').set('Origin', 'https://app.example').expect(200);
+      expect(ok.headers['access-control-allow-origin']).toBe('https://app.example');
+      const other = await request(t.http).get('/health').set('Origin', 'https://evil.example').expect(200);
+      expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('refuses to start when a directory cannot be created', async () => {
+    const blocker = join(mkdtempSync(join(tmpdir(), 'acb-block-')), 'a-file');
+    writeFileSync(blocker, 'not a directory');
+    await expect(startTestApp({ INBOUND_DIR: join(blocker, 'inbound') })).rejects.toThrow(/ENOTDIR|not writable/);
   });
 });

@@ -65,6 +65,9 @@ export const sandboxConfig = registerAs('sandbox', () => {
     maxConcurrency: e.SANDBOX_MAX_CONCURRENCY || cpus().length,
     poolSize: e.SANDBOX_POOL_SIZE,
     previewRowCount: e.PREVIEW_ROW_COUNT,
+    scratchBytes: e.SANDBOX_SCRATCH_MB * 1024 * 1024,
+    maxResultBytes: e.SANDBOX_MAX_RESULT_MB * 1024 * 1024,
+    maxQueuedJobs: e.SANDBOX_MAX_QUEUED_JOBS,
   };
 });
 

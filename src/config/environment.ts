@@ -85,6 +85,12 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(0) @Max(64) SANDBOX_MAX_CONCURRENCY = 0;
   @Transform(toInt) @IsInt() @Min(0) @Max(16) SANDBOX_POOL_SIZE = 2;
   @Transform(toInt) @IsInt() @Min(1) @Max(1000) PREVIEW_ROW_COUNT = 50;
+  /** Size cap of each sandbox's scratch tmpfs (its only writable place); counts as RAM. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(65536) SANDBOX_SCRATCH_MB = 64;
+  /** Cap on the encoded DataFrame a job hands back; larger output kills the job. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(65536) SANDBOX_MAX_RESULT_MB = 512;
+  /** Jobs waiting for a sandbox; beyond this, POST /execute answers 503. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(100_000) SANDBOX_MAX_QUEUED_JOBS = 1000;
 
   @IsString() @MinLength(1) LOG_DIR = appTmp('logs');
   @Transform(lower) @IsIn(['trace', 'debug', 'info', 'warn', 'warning', 'error', 'fatal', 'critical'])

@@ -42,10 +42,24 @@ export async function startTestApp(
     previous[k] = process.env[k];
     process.env[k] = v;
   }
-  const moduleRef = await override(Test.createTestingModule({ imports: [AppModule] })).compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
-  configureApp(app);
-  await app.init();
+  const restore = (): void => {
+    for (const [k, v] of Object.entries(previous)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+  let app: INestApplication;
+  try {
+    const moduleRef = await override(Test.createTestingModule({ imports: [AppModule] })).compile();
+    const nest = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
+    configureApp(nest);
+    await nest.init();
+    app = nest;
+  } catch (error) {
+    restore();
+    rmSync(root, { recursive: true, force: true });
+    throw error;
+  }
   const prefix = process.env.API_PREFIX ?? '/api/v1';
   return {
     app,
@@ -54,10 +68,7 @@ export async function startTestApp(
     prefix,
     async close() {
       await app.close();
-      for (const [k, v] of Object.entries(previous)) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
+      restore();
       rmSync(root, { recursive: true, force: true });
     },
   };

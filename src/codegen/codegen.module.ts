@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { LlmModule } from '../llm/llm.module';
+import { SandboxModule } from '../sandbox/sandbox.module';
+import { SessionsModule } from '../sessions/sessions.module';
+import { CodegenController } from './codegen.controller';
+import { CodegenService } from './codegen.service';
+import { DatasetProfileService } from './dataset-profile.service';
+import { loadSandboxPolicy, SANDBOX_POLICY } from './sandbox-policy';
+
+@Module({
+  imports: [LlmModule, SessionsModule, SandboxModule],
+  controllers: [CodegenController],
+  providers: [
+    CodegenService,
+    DatasetProfileService,
+    // Read once at start: a missing or malformed policy file stops the app early.
+    { provide: SANDBOX_POLICY, useFactory: () => loadSandboxPolicy() },
+  ],
+})
+export class CodegenModule {}

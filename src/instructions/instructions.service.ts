@@ -1,0 +1,38 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { aiConfig } from '../config/configuration';
+import { AiStreamEvent, toAiStreamEvents } from '../llm/ai-stream-event';
+import { LlmClient } from '../llm/llm-client';
+import { SessionsService } from '../sessions/sessions.service';
+import { buildRefinePrompt } from './refine-prompt';
+
+/** Step 2: the person's rough instructions become a precise specification. */
+@Injectable()
+export class InstructionsService {
+  constructor(
+    @Inject(aiConfig.KEY) private readonly ai: ConfigType<typeof aiConfig>,
+    private readonly sessions: SessionsService,
+    private readonly llm: LlmClient,
+  ) {}
+
+  /**
+   * Checks the session and the model right away (404, 503), then returns the stream,
+   * which calls the model only when iterated.
+   */
+  refine(
+    sessionId: string,
+    rawInstructions: string,
+    signal: AbortSignal,
+  ): AsyncIterable<AiStreamEvent> {
+    const { dataset } = this.sessions.get(sessionId);
+    this.llm.ensureReady();
+    const prompt = buildRefinePrompt({
+      rowCount: dataset.rowCount,
+      columns: dataset.columns.map((name) => ({ name, dtype: dataset.dtypes[name] ?? 'object' })),
+      instructions: rawInstructions,
+    });
+    return toAiStreamEvents(
+      this.llm.stream({ purpose: 'refine', prompt, maxTokens: this.ai.refineMaxTokens }, signal),
+    );
+  }
+}
