@@ -26,7 +26,8 @@ async function generateCsv(path: string): Promise<void> {
 }
 
 function pandasReadCsvSeconds(path: string): number {
-  const script = 'import sys,time\nimport pandas as pd\nt=time.perf_counter()\npd.read_csv(sys.argv[1])\nprint(time.perf_counter()-t)';
+  const script =
+    'import sys,time\nimport pandas as pd\nt=time.perf_counter()\npd.read_csv(sys.argv[1])\nprint(time.perf_counter()-t)';
   return Number(execFileSync('/usr/bin/python3', ['-c', script, path]).toString().trim());
 }
 
@@ -51,7 +52,8 @@ export async function run(): Promise<void> {
       ours.push((performance.now() - started) / 1000);
       clearInterval(sampler);
       rssGrowth.push((peak - before) / (1024 * 1024));
-      if (res.status !== 200 || body.row_count !== ROWS) throw new Error(`upload failed: ${JSON.stringify(body)}`);
+      if (res.status !== 200 || body.row_count !== ROWS)
+        throw new Error(`upload failed: ${JSON.stringify(body)}`);
       await fetch(`${server.url}/api/v1/sessions/${body.session_id}`, { method: 'DELETE' });
     }
   } finally {
@@ -61,11 +63,15 @@ export async function run(): Promise<void> {
 
   const ourMedian = median(ours);
   const baseMedian = median(baseline);
-  console.log(`CSV: ${ROWS.toLocaleString()} rows, ${sizeMb.toFixed(1)} MB, median of ${RUNS} runs`);
+  console.log(
+    `CSV: ${ROWS.toLocaleString()} rows, ${sizeMb.toFixed(1)} MB, median of ${RUNS} runs`,
+  );
   console.table({
     'upload to ready (ours, HTTP incl.)': { seconds: ourMedian.toFixed(3) },
     'pandas.read_csv (baseline)': { seconds: baseMedian.toFixed(3) },
   });
   console.log(`speed-up vs pandas.read_csv: ${(baseMedian / ourMedian).toFixed(2)}x (goal >= 2x)`);
-  console.log(`peak server RSS growth during upload: ${Math.max(...rssGrowth).toFixed(0)} MB (goal < 200 MB)`);
+  console.log(
+    `peak server RSS growth during upload: ${Math.max(...rssGrowth).toFixed(0)} MB (goal < 200 MB)`,
+  );
 }

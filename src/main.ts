@@ -22,7 +22,10 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  const message = error instanceof InvalidConfigurationError || error instanceof Error ? error.message : String(error);
+  const message =
+    error instanceof InvalidConfigurationError || error instanceof Error
+      ? error.message
+      : String(error);
   console.error(message);
   process.exit(1);
 });

@@ -25,7 +25,10 @@ describe('GET /health and HTTP basics', () => {
     expect(res.headers['x-frame-options']).toBe('DENY');
     expect(res.headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
     expect(res.headers['x-request-id']).toBe('abc-123');
-    const fresh = await request(t.http).get('/health').set('X-Request-ID', 'bad id with spaces').expect(200);
+    const fresh = await request(t.http)
+      .get('/health')
+      .set('X-Request-ID', 'bad id with spaces')
+      .expect(200);
     expect(fresh.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -37,11 +40,15 @@ describe('GET /health and HTTP basics', () => {
   it('serves Swagger UI and the OpenAPI document outside production', async () => {
     await request(t.http).get('/docs').redirects(1).expect(200);
     const doc = await request(t.http).get('/docs-json').expect(200);
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/health', `${t.prefix}/sessions/{session_id}`]));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/health', `${t.prefix}/sessions/{session_id}`]),
+    );
   });
 
   it('answers unknown sessions with 404', async () => {
-    const res = await request(t.http).get(`${t.prefix}/sessions/00000000-0000-4000-8000-000000000000`).expect(404);
+    const res = await request(t.http)
+      .get(`${t.prefix}/sessions/00000000-0000-4000-8000-000000000000`)
+      .expect(404);
     expect(res.body.detail).toMatch(/not found/);
   });
 });
@@ -63,9 +70,15 @@ describe('production mode', () => {
     try {
       await request(t.http).get('/docs').expect(404);
       await request(t.http).get('/docs-json').expect(404);
-      const ok = await request(t.http).get('/health').set('Origin', 'https://app.example').expect(200);
+      const ok = await request(t.http)
+        .get('/health')
+        .set('Origin', 'https://app.example')
+        .expect(200);
       expect(ok.headers['access-control-allow-origin']).toBe('https://app.example');
-      const other = await request(t.http).get('/health').set('Origin', 'https://evil.example').expect(200);
+      const other = await request(t.http)
+        .get('/health')
+        .set('Origin', 'https://evil.example')
+        .expect(200);
       expect(other.headers['access-control-allow-origin']).toBeUndefined();
     } finally {
       await t.close();
@@ -75,6 +88,8 @@ describe('production mode', () => {
   it('refuses to start when a directory cannot be created', async () => {
     const blocker = join(mkdtempSync(join(tmpdir(), 'acb-block-')), 'a-file');
     writeFileSync(blocker, 'not a directory');
-    await expect(startTestApp({ INBOUND_DIR: join(blocker, 'inbound') })).rejects.toThrow(/ENOTDIR|not writable/);
+    await expect(startTestApp({ INBOUND_DIR: join(blocker, 'inbound') })).rejects.toThrow(
+      /ENOTDIR|not writable/,
+    );
   });
 });

@@ -24,7 +24,10 @@ describe('session expiry, logging and shutdown', () => {
   afterAll(async () => t?.close());
 
   const upload = () =>
-    request(t.http).post(`${t.prefix}/upload`).attach('file', Buffer.from('a,b\n1,2\n'), 'x.csv').expect(200);
+    request(t.http)
+      .post(`${t.prefix}/upload`)
+      .attach('file', Buffer.from('a,b\n1,2\n'), 'x.csv')
+      .expect(200);
 
   it('expires sessions after SESSION_TTL_SECONDS: 404, and the sweep deletes files and cache', async () => {
     const { body } = await upload();
@@ -47,13 +50,23 @@ describe('session expiry, logging and shutdown', () => {
   });
 
   it('writes structured log lines with the request id, and never the API key', async () => {
-    await request(t.http).get(`${t.prefix}/sessions/not-a-session`).set('X-Request-ID', 'trace-me-42').expect(404);
+    await request(t.http)
+      .get(`${t.prefix}/sessions/not-a-session`)
+      .set('X-Request-ID', 'trace-me-42')
+      .expect(404);
     await upload().set('X-Request-ID', 'upload-req-7');
     await new Promise((r) => setTimeout(r, 200));
     const log = readFileSync(join(t.root, 'logs', 'app.log'), 'utf8');
-    const lines = log.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.some((l) => l.request_id === 'upload-req-7' && l.msg === 'upload cached')).toBe(true);
-    expect(lines.every((l) => typeof l.time === 'string' && typeof l.level === 'string')).toBe(true);
+    const lines = log
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.some((l) => l.request_id === 'upload-req-7' && l.msg === 'upload cached')).toBe(
+      true,
+    );
+    expect(lines.every((l) => typeof l.time === 'string' && typeof l.level === 'string')).toBe(
+      true,
+    );
     expect(log).not.toContain(canaryKey);
   });
 

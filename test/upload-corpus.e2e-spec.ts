@@ -16,11 +16,20 @@ const files = filesUnder(CORPUS_DIR)
   .map((f) => relative(CORPUS_DIR, f));
 
 /** Files whose outcome a careful person can state in advance. */
-const EXPECTED: Record<string, { status: number; columns?: string[]; rows?: number; detail?: RegExp }> = {
+const EXPECTED: Record<
+  string,
+  { status: number; columns?: string[]; rows?: number; detail?: RegExp }
+> = {
   'frictionless/data/table.csv': { status: 200, columns: ['id', 'name'], rows: 2 },
   'frictionless/data/latin1.csv': { status: 200, columns: ['id', 'name'], rows: 2 },
-  'frictionless/data/country-2.csv': { status: 200, columns: ['id', 'neighbor_id', 'name', 'population'] },
-  'frictionless/data/duplicate-headers.csv': { status: 200, columns: ['id', 'name', 'id_2', 'age', 'id_3'] },
+  'frictionless/data/country-2.csv': {
+    status: 200,
+    columns: ['id', 'neighbor_id', 'name', 'population'],
+  },
+  'frictionless/data/duplicate-headers.csv': {
+    status: 200,
+    columns: ['id', 'name', 'id_2', 'age', 'id_3'],
+  },
   'frictionless/data/blank-headers.csv': { status: 200, columns: ['id', 'column_2', 'age'] },
   'frictionless/data/empty.csv': { status: 400, detail: /empty/ },
   'frictionless/data/table.xls': { status: 400, detail: /not accepted/ },

@@ -16,13 +16,22 @@ describe('POST /upload (CSV) and the session endpoints', () => {
       .attach('file', Buffer.isBuffer(content) ? content : Buffer.from(content), filename);
 
   it('caches a CSV and answers the contract', async () => {
-    const res = await upload('id,amount,region,when,ok\n1,2.5,north,2024-01-02,true\n2,3,south,2024-02-03,false\n', 'sales.csv').expect(200);
+    const res = await upload(
+      'id,amount,region,when,ok\n1,2.5,north,2024-01-02,true\n2,3,south,2024-02-03,false\n',
+      'sales.csv',
+    ).expect(200);
     expect(res.body).toMatchObject({
       filename: 'sales.csv',
       row_count: 2,
       column_count: 5,
       columns: ['id', 'amount', 'region', 'when', 'ok'],
-      dtypes: { id: 'int64', amount: 'float64', region: 'object', when: 'datetime64[ns]', ok: 'bool' },
+      dtypes: {
+        id: 'int64',
+        amount: 'float64',
+        region: 'object',
+        when: 'datetime64[ns]',
+        ok: 'bool',
+      },
     });
     expect(res.body.session_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(res.body.file_size_bytes).toBeGreaterThan(50);
@@ -46,19 +55,32 @@ describe('POST /upload (CSV) and the session endpoints', () => {
   });
 
   it.each([
-    ['UTF-8 with BOM', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('name,city\nZoë,Köln\n')])],
-    ['UTF-16 LE with BOM', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('name,city\nZoë,Köln\n', 'utf16le')])],
+    [
+      'UTF-8 with BOM',
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('name,city\nZoë,Köln\n')]),
+    ],
+    [
+      'UTF-16 LE with BOM',
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('name,city\nZoë,Köln\n', 'utf16le')]),
+    ],
     ['cp1252', Buffer.from('name,city\nZo\xeb,K\xf6ln\n', 'latin1')],
   ])('decodes %s', async (_name, bytes) => {
     const res = await upload(bytes, 'enc.csv').expect(200);
     expect(res.body.columns).toEqual(['name', 'city']);
-    const rows = await request(t.http).get(`${t.prefix}/sessions/${res.body.session_id}/rows`).expect(200);
+    const rows = await request(t.http)
+      .get(`${t.prefix}/sessions/${res.body.session_id}/rows`)
+      .expect(200);
     expect(rows.body.rows).toEqual([{ name: 'Zoë', city: 'Köln' }]);
   });
 
   it('decodes the cp1252 euro sign', async () => {
-    const res = await upload(Buffer.from([...Buffer.from('price\n'), 0x80, ...Buffer.from('5\n')]), 'eur.csv').expect(200);
-    const rows = await request(t.http).get(`${t.prefix}/sessions/${res.body.session_id}/rows`).expect(200);
+    const res = await upload(
+      Buffer.from([...Buffer.from('price\n'), 0x80, ...Buffer.from('5\n')]),
+      'eur.csv',
+    ).expect(200);
+    const rows = await request(t.http)
+      .get(`${t.prefix}/sessions/${res.body.session_id}/rows`)
+      .expect(200);
     expect(rows.body.rows).toEqual([{ price: '€5' }]);
   });
 
@@ -74,7 +96,12 @@ describe('POST /upload (CSV) and the session endpoints', () => {
     ['no extension', 'x', 'data', /not accepted/],
     ['empty file', '', 'empty.csv', /empty/],
     ['only blank lines', '\n\n  \n', 'blank.csv', /empty/],
-    ['binary content', Buffer.from([0x00, 0x01, 0x02, 0x03, 0x00, 0xff]), 'bin.csv', /not a CSV text file/],
+    [
+      'binary content',
+      Buffer.from([0x00, 0x01, 0x02, 0x03, 0x00, 0xff]),
+      'bin.csv',
+      /not a CSV text file/,
+    ],
     ['an xlsx renamed to csv', Buffer.from('PK\u0003\u0004rest-of-zip'), 'book.csv', /ZIP archive/],
   ])('refuses %s with 400', async (_name, content, filename, message) => {
     const res = await upload(content as string | Buffer, filename).expect(400);
@@ -99,17 +126,27 @@ describe('POST /upload (CSV) and the session endpoints', () => {
   });
 
   it('pages rows in file order with a capped limit, and deletes the session', async () => {
-    const lines = ['n,label', ...Array.from({ length: 1500 }, (_, i) => `${i},row ${i}`)].join('\n');
+    const lines = ['n,label', ...Array.from({ length: 1500 }, (_, i) => `${i},row ${i}`)].join(
+      '\n',
+    );
     const { body } = await upload(lines, 'many.csv').expect(200);
     const id = body.session_id as string;
-    const page = await request(t.http).get(`${t.prefix}/sessions/${id}/rows?offset=10&limit=3`).expect(200);
+    const page = await request(t.http)
+      .get(`${t.prefix}/sessions/${id}/rows?offset=10&limit=3`)
+      .expect(200);
     expect(page.body).toEqual({
-      rows: [{ n: 10, label: 'row 10' }, { n: 11, label: 'row 11' }, { n: 12, label: 'row 12' }],
+      rows: [
+        { n: 10, label: 'row 10' },
+        { n: 11, label: 'row 11' },
+        { n: 12, label: 'row 12' },
+      ],
       offset: 10,
       limit: 3,
       total: 1500,
     });
-    const capped = await request(t.http).get(`${t.prefix}/sessions/${id}/rows?limit=100000`).expect(200);
+    const capped = await request(t.http)
+      .get(`${t.prefix}/sessions/${id}/rows?limit=100000`)
+      .expect(200);
     expect(capped.body.limit).toBe(1000);
     expect(capped.body.rows).toHaveLength(1000);
     const bad = await request(t.http).get(`${t.prefix}/sessions/${id}/rows?offset=-1`).expect(422);
@@ -128,7 +165,9 @@ describe('POST /upload (CSV) and the session endpoints', () => {
 
   it('returns JSON-safe values (NaN and infinities as null)', async () => {
     const { body } = await upload('x,y\n1.5,a\nnan,b\ninf,c\n', 'nan.csv').expect(200);
-    const rows = await request(t.http).get(`${t.prefix}/sessions/${body.session_id}/rows`).expect(200);
+    const rows = await request(t.http)
+      .get(`${t.prefix}/sessions/${body.session_id}/rows`)
+      .expect(200);
     expect(rows.body.rows.map((r: { x: unknown }) => r.x)).toEqual([1.5, null, null]);
   });
 
@@ -136,12 +175,21 @@ describe('POST /upload (CSV) and the session endpoints', () => {
     const dir = join(CORPUS_DIR, 'csv-spectrum');
     const names = readdirSync(join(dir, 'csvs')).filter((f) => f.endsWith('.csv'));
     it.each(names)('%s', async (name) => {
-      const expected = JSON.parse(readFileSync(join(dir, 'json', name.replace(/\.csv$/, '.json')), 'utf8')) as Record<string, string>[];
+      const expected = JSON.parse(
+        readFileSync(join(dir, 'json', name.replace(/\.csv$/, '.json')), 'utf8'),
+      ) as Record<string, string>[];
       const res = await upload(readFileSync(join(dir, 'csvs', name)), name).expect(200);
-      const rows = await request(t.http).get(`${t.prefix}/sessions/${res.body.session_id}/rows?limit=1000`).expect(200);
+      const rows = await request(t.http)
+        .get(`${t.prefix}/sessions/${res.body.session_id}/rows?limit=1000`)
+        .expect(200);
       // The JSON files hold strings; typed cells compare by their text.
       const asText = rows.body.rows.map((r: Record<string, unknown>) =>
-        Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === null ? '' : String(v)])),
+        Object.fromEntries(
+          Object.entries(r).map(([k, v]) => [
+            k,
+            v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v),
+          ]),
+        ),
       );
       expect(asText).toEqual(expected);
     });

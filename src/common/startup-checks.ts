@@ -27,7 +27,9 @@ export class StartupChecks implements OnModuleInit {
         mkdirSync(dir, { recursive: true });
         accessSync(dir, constants.W_OK);
       } catch (error) {
-        problems.push(`${name} (${dir}) is not writable: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+        problems.push(
+          `${name} (${dir}) is not writable: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+        );
       }
     }
     if (!this.ai.apiKey) {

@@ -28,7 +28,8 @@ describe('loadEnvironment', () => {
 
   it('layers .env, .env.<APP_ENV>, .env.<APP_ENV>.local, then the process, later wins', () => {
     const dir = dirWith({
-      '.env': 'APP_ENV=production\nPORT=1000\nPREVIEW_ROW_COUNT=10\nLOG_LEVEL=debug\nANTHROPIC_MODEL=a',
+      '.env':
+        'APP_ENV=production\nPORT=1000\nPREVIEW_ROW_COUNT=10\nLOG_LEVEL=debug\nANTHROPIC_MODEL=a',
       '.env.production': 'PORT=2000\nPREVIEW_ROW_COUNT=20\nANTHROPIC_MODEL=b',
       '.env.production.local': 'PORT=3000\nANTHROPIC_MODEL=c',
       '.env.development': 'PORT=9999',
@@ -67,6 +68,12 @@ describe('loadEnvironment', () => {
     }
     expect(error).toBeInstanceOf(InvalidConfigurationError);
     const problems = (error as InvalidConfigurationError).problems.map((p) => p.split('=')[0]);
-    expect(problems.sort()).toEqual(['AI_TEMPERATURE', 'ALLOWED_ORIGINS', 'APP_ENV', 'MAX_UPLOAD_SIZE_MB', 'PORT']);
+    expect(problems.sort()).toEqual([
+      'AI_TEMPERATURE',
+      'ALLOWED_ORIGINS',
+      'APP_ENV',
+      'MAX_UPLOAD_SIZE_MB',
+      'PORT',
+    ]);
   });
 });

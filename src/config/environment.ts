@@ -54,11 +54,15 @@ export class EnvironmentVariables {
   API_PREFIX = '/api/v1';
   @IsString() HOST = '0.0.0.0';
   @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT = 8000;
-  @Transform(jsonList) @IsArray() @IsString({ each: true })
+  @Transform(jsonList)
+  @IsArray()
+  @IsString({ each: true })
   ALLOWED_ORIGINS: string[] = ['http://localhost:3000', 'http://localhost:5173'];
 
   @Transform(toInt) @IsInt() @Min(1) @Max(2048) MAX_UPLOAD_SIZE_MB = 100;
-  @Transform(jsonList) @IsArray() @Matches(/^\.[a-z0-9]+$/, { each: true, message: 'each must be like ".csv"' })
+  @Transform(jsonList)
+  @IsArray()
+  @Matches(/^\.[a-z0-9]+$/, { each: true, message: 'each must be like ".csv"' })
   ALLOWED_EXTENSIONS: string[] = ['.csv', '.xlsx'];
   @IsString() @MinLength(1) INBOUND_DIR = appTmp('inbound');
   @IsString() @MinLength(1) TEMP_DIR = appTmp('tmp');
@@ -93,7 +97,8 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) @Max(100_000) SANDBOX_MAX_QUEUED_JOBS = 1000;
 
   @IsString() @MinLength(1) LOG_DIR = appTmp('logs');
-  @Transform(lower) @IsIn(['trace', 'debug', 'info', 'warn', 'warning', 'error', 'fatal', 'critical'])
+  @Transform(lower)
+  @IsIn(['trace', 'debug', 'info', 'warn', 'warning', 'error', 'fatal', 'critical'])
   LOG_LEVEL = 'info';
   @Transform(toInt) @IsInt() @Min(1024) @Max(1024 * 1024 * 1024) LOG_MAX_BYTES = 10 * 1024 * 1024;
   @Transform(toInt) @IsInt() @Min(0) @Max(100) LOG_BACKUP_COUNT = 5;

@@ -2,6 +2,10 @@ import { DuckDBTypeId } from '@duckdb/node-api';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
 
+function asText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
 /**
  * Post-processes DuckDB's `*Json` readers into what the app expects: integers as
  * numbers when exact, NaN/Infinity as null, timestamps in ISO 8601 with a `T`.
@@ -14,7 +18,7 @@ export function jsonSafeValue(typeId: DuckDBTypeId, value: unknown): JsonValue {
     case DuckDBTypeId.HUGEINT:
     case DuckDBTypeId.UHUGEINT: {
       const n = Number(value);
-      return Number.isSafeInteger(n) ? n : String(value);
+      return Number.isSafeInteger(n) ? n : asText(value);
     }
     case DuckDBTypeId.DECIMAL:
     case DuckDBTypeId.FLOAT:
@@ -27,7 +31,7 @@ export function jsonSafeValue(typeId: DuckDBTypeId, value: unknown): JsonValue {
     case DuckDBTypeId.TIMESTAMP_MS:
     case DuckDBTypeId.TIMESTAMP_NS:
     case DuckDBTypeId.TIMESTAMP_TZ: {
-      const s = String(value);
+      const s = asText(value);
       if (s === 'infinity' || s === '-infinity') return null;
       return s.replace(' ', 'T');
     }

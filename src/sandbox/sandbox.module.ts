@@ -1,9 +1,55 @@
 import { Module } from '@nestjs/common';
-import { SandboxProbe } from './sandbox-probe';
+import { ConfigType } from '@nestjs/config';
+import { AppLogger } from '../common/logging/app-logger.service';
+import { appConfig, sandboxConfig } from '../config/configuration';
+import { BubblewrapSandbox } from './bubblewrap-sandbox';
+import { CodeChecker } from './code-checker.service';
+import { ProcessSandbox } from './process-sandbox';
+import { SandboxPool } from './sandbox-pool';
+import { SandboxProvider } from './sandbox-provider';
+import { probeRunner, SandboxSelection, selectSandbox } from './sandbox-selection';
 import { SandboxStatusProvider } from './sandbox-status';
+import { SandboxStatusService } from './sandbox-status.service';
+import { SANDBOX_SELECTION } from './sandbox.tokens';
+import { SandboxWorkspace } from './sandbox-workspace';
 
+/** Running untrusted Python: the isolation adapters, the static checker and the warm pool. */
 @Module({
-  providers: [SandboxProbe, { provide: SandboxStatusProvider, useExisting: SandboxProbe }],
-  exports: [SandboxStatusProvider],
+  providers: [
+    SandboxWorkspace,
+    {
+      provide: SANDBOX_SELECTION,
+      inject: [sandboxConfig.KEY, appConfig.KEY, SandboxWorkspace, AppLogger],
+      useFactory: async (
+        cfg: ConfigType<typeof sandboxConfig>,
+        app: ConfigType<typeof appConfig>,
+        workspace: SandboxWorkspace,
+        logger: AppLogger,
+      ): Promise<SandboxSelection> => {
+        workspace.prepare();
+        const selection = await selectSandbox(
+          { isolation: cfg.isolation, allowWeakIsolation: cfg.allowWeakIsolation, isProduction: app.isProduction },
+          {
+            bubblewrap: () => BubblewrapSandbox.create(cfg, workspace),
+            processIsolation: () => new ProcessSandbox(cfg.python, workspace),
+            probe: (provider) => probeRunner(provider, cfg),
+            warn: (message) => logger.error(message, 'SandboxModule'),
+          },
+        );
+        if (selection.refusal) logger.error(selection.refusal, 'SandboxModule');
+        logger.log(
+          { msg: 'sandbox ready', isolation: selection.provider.isolation, ...selection.versions },
+          'SandboxModule',
+        );
+        return selection;
+      },
+    },
+    { provide: SandboxProvider, inject: [SANDBOX_SELECTION], useFactory: (s: SandboxSelection) => s.provider },
+    SandboxStatusService,
+    { provide: SandboxStatusProvider, useExisting: SandboxStatusService },
+    SandboxPool,
+    CodeChecker,
+  ],
+  exports: [SandboxProvider, SandboxStatusProvider, SandboxStatusService, SandboxPool, CodeChecker],
 })
 export class SandboxModule {}

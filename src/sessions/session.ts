@@ -11,7 +11,9 @@ export interface JobRecord {
   finishedAt: Date | null;
   executionTimeMs: number | null;
   errorMessage: string | null;
+  /** What the code printed, each capped (MAX_OUTPUT_BYTES for both together). */
   stdout: string;
+  stderr: string;
   outputRowCount: number | null;
   outputColumns: string[];
   previewRows: JsonRow[];

@@ -23,7 +23,10 @@ export class SessionsController {
 
   @Get(':session_id/rows')
   @ApiOkResponse({ type: RowsResponseDto })
-  page(@Param('session_id') sessionId: string, @Query() query: RowsQueryDto): Promise<RowsResponseDto> {
+  page(
+    @Param('session_id') sessionId: string,
+    @Query() query: RowsQueryDto,
+  ): Promise<RowsResponseDto> {
     return this.rows.page(sessionId, query.offset, query.limit);
   }
 

@@ -63,7 +63,10 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
       jobs: new Map(),
     };
     this.sessions.set(id, session);
-    this.logger.log({ msg: 'session created', session_id: id, rows: dataset.rowCount }, 'SessionsService');
+    this.logger.log(
+      { msg: 'session created', session_id: id, rows: dataset.rowCount },
+      'SessionsService',
+    );
     return session;
   }
 
@@ -101,12 +104,13 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
       try {
         await listener(session);
       } catch (error) {
-        this.logger.error(error as Error, { session_id: session.id }, 'SessionsService');
+        this.logger.error(error, { session_id: session.id }, 'SessionsService');
       }
     }
     const tables = [session.table, ...[...session.jobs.values()].map((j) => j.outputTable)];
     for (const table of tables) {
-      if (table) await this.duckdb.run(`DROP TABLE IF EXISTS ${quoteIdent(table)}`).catch(() => undefined);
+      if (table)
+        await this.duckdb.run(`DROP TABLE IF EXISTS ${quoteIdent(table)}`).catch(() => undefined);
     }
     session.jobs.clear();
     await rm(session.dir, { recursive: true, force: true });

@@ -9,9 +9,12 @@ export const MAX_COLUMN_NAME_LENGTH = 200;
 
 function clean(name: string | null): string {
   if (name === null) return '';
-  // Control characters break CSV headers and prompts; edges of whitespace are noise.
-  // eslint-disable-next-line no-control-regex
-  return name.replace(/[\u0000-\u001f\u007f]/g, ' ').trim().slice(0, MAX_COLUMN_NAME_LENGTH);
+  // Control and invisible format characters (bidi overrides, zero-width) break CSV
+  // headers, prompts and what people see; edges of whitespace are noise.
+  return name
+    .replace(/[\p{Cc}\p{Cf}]/gu, ' ')
+    .trim()
+    .slice(0, MAX_COLUMN_NAME_LENGTH);
 }
 
 /**

@@ -13,12 +13,20 @@ export interface CachedColumn {
  */
 export function pandasDtypeFor(column: CachedColumn): string {
   const t = column.duckdbType.toUpperCase();
-  if (['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'UTINYINT', 'USMALLINT', 'UINTEGER'].includes(t)) {
+  if (
+    ['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'UTINYINT', 'USMALLINT', 'UINTEGER'].includes(t)
+  ) {
     return column.hasNulls ? 'float64' : 'int64';
   }
   if (['FLOAT', 'DOUBLE', 'REAL'].includes(t) || t.startsWith('DECIMAL')) return 'float64';
   if (t === 'BOOLEAN') return column.hasNulls ? 'object' : 'bool';
-  if (t === 'DATE' || t === 'TIMESTAMP' || t === 'TIMESTAMP_NS' || t === 'TIMESTAMP_MS' || t === 'TIMESTAMP_S') {
+  if (
+    t === 'DATE' ||
+    t === 'TIMESTAMP' ||
+    t === 'TIMESTAMP_NS' ||
+    t === 'TIMESTAMP_MS' ||
+    t === 'TIMESTAMP_S'
+  ) {
     return 'datetime64[ns]';
   }
   if (t === 'TIMESTAMP WITH TIME ZONE' || t === 'TIMESTAMPTZ') return 'datetime64[ns, UTC]';

@@ -71,7 +71,9 @@ export class UploadFileInterceptor implements NestInterceptor {
         case 'LIMIT_FILE_SIZE':
           return new UploadTooLarge(this.cfg.maxBytes);
         case 'LIMIT_UNEXPECTED_FILE':
-          return new UploadRejected(`Unexpected file field '${error.field ?? ''}': send the file as '${UPLOAD_FIELD}'`);
+          return new UploadRejected(
+            `Unexpected file field '${error.field ?? ''}': send the file as '${UPLOAD_FIELD}'`,
+          );
         case 'LIMIT_FILE_COUNT':
           return new UploadRejected('Send exactly one file');
         default:

@@ -32,7 +32,9 @@ export class UploadController {
     },
   })
   @ApiOkResponse({ type: UploadResponseDto })
-  @ApiBadRequestResponse({ description: 'Wrong extension, empty, unparseable or not CSV/XLSX content' })
+  @ApiBadRequestResponse({
+    description: 'Wrong extension, empty, unparseable or not CSV/XLSX content',
+  })
   @ApiPayloadTooLargeResponse({ description: 'Larger than MAX_UPLOAD_SIZE_MB' })
   async upload(
     @UploadedFile() file: Express.Multer.File | undefined,

@@ -40,7 +40,8 @@ export class UploadService {
   }
 
   async upload(file: UploadedFile | undefined, sheet?: string): Promise<Session> {
-    if (!file) throw new UploadRejected("No file was uploaded: send it as the multipart form field 'file'");
+    if (!file)
+      throw new UploadRejected("No file was uploaded: send it as the multipart form field 'file'");
     try {
       const filename = cleanFilename(file.originalname);
       const extension = extname(filename).toLowerCase();
@@ -83,7 +84,13 @@ export class UploadService {
       };
       if (dataset.columns.length === 0) throw new UploadRejected('The file has no columns');
       this.logger.log(
-        { msg: 'upload cached', session_id: id, rows: dataset.rowCount, columns: names.length, ms: Date.now() - started },
+        {
+          msg: 'upload cached',
+          session_id: id,
+          rows: dataset.rowCount,
+          columns: names.length,
+          ms: Date.now() - started,
+        },
         'UploadService',
       );
       return this.sessions.create(id, dataset, table, dir);
@@ -102,26 +109,38 @@ export class UploadService {
     return this.duckdb.withConnection(async (conn) => {
       const t = quoteIdent(table);
       const describe = async () =>
-        (await conn.runAndReadAll(`SELECT column_name, column_type FROM (DESCRIBE ${t})`)).getRowObjectsJson();
-      const current = (await describe()).map((r) => String(r.column_name));
+        (
+          await conn.runAndReadAll(`SELECT column_name, column_type FROM (DESCRIBE ${t})`)
+        ).getRowObjectsJson();
+      const current = (await describe()).map((r) => r.column_name as string);
       if (current.length !== names.length) throw new Error('column count changed while caching');
       // Two passes so that swapping names (a→b, b→a) never collides.
       const changed = current.map((name, i) => (name !== names[i] ? i : -1)).filter((i) => i >= 0);
       for (const i of changed) {
-        await conn.run(`ALTER TABLE ${t} RENAME COLUMN ${quoteIdent(current[i])} TO ${quoteIdent(`__renaming_${i}`)}`);
+        await conn.run(
+          `ALTER TABLE ${t} RENAME COLUMN ${quoteIdent(current[i])} TO ${quoteIdent(`__renaming_${i}`)}`,
+        );
       }
       for (const i of changed) {
-        await conn.run(`ALTER TABLE ${t} RENAME COLUMN ${quoteIdent(`__renaming_${i}`)} TO ${quoteIdent(names[i])}`);
+        await conn.run(
+          `ALTER TABLE ${t} RENAME COLUMN ${quoteIdent(`__renaming_${i}`)} TO ${quoteIdent(names[i])}`,
+        );
       }
-      const types = (await describe()).map((r) => String(r.column_type));
+      const types = (await describe()).map((r) => r.column_type as string);
       const counts = names.map((n, i) => `count(${quoteIdent(n)}) AS c${i}`);
       const stats = (
-        await conn.runAndReadAll(`SELECT count(*) AS n${counts.length ? ', ' + counts.join(', ') : ''} FROM ${t}`)
+        await conn.runAndReadAll(
+          `SELECT count(*) AS n${counts.length ? ', ' + counts.join(', ') : ''} FROM ${t}`,
+        )
       ).getRowObjectsJson()[0];
       const rowCount = Number(stats.n);
       const dtypes: Record<string, string> = {};
       names.forEach((name, i) => {
-        dtypes[name] = pandasDtypeFor({ name, duckdbType: types[i], hasNulls: Number(stats[`c${i}`]) < rowCount });
+        dtypes[name] = pandasDtypeFor({
+          name,
+          duckdbType: types[i],
+          hasNulls: Number(stats[`c${i}`]) < rowCount,
+        });
       });
       return { rowCount, columns: names, dtypes };
     });
@@ -130,7 +149,8 @@ export class UploadService {
 
 /** The name shown back to the person: no path, no control characters, bounded. */
 function cleanFilename(original: string): string {
-  // eslint-disable-next-line no-control-regex
-  const name = basename(original.replace(/\\/g, '/')).replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  const name = basename(original.replace(/\\/g, '/'))
+    .replace(/[\p{Cc}\p{Cf}]/gu, '')
+    .trim();
   return name.slice(-MAX_FILENAME_LENGTH) || 'upload';
 }

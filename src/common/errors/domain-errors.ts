@@ -23,7 +23,10 @@ export class JobNotFound extends DomainError {
 
 /** The job exists but has no output (yet, or ever). */
 export class OutputNotAvailable extends DomainError {
-  constructor(readonly jobId: string, status: string) {
+  constructor(
+    readonly jobId: string,
+    status: string,
+  ) {
     super(`Job '${jobId}' has no output: its status is '${status}'`);
   }
 }

@@ -75,10 +75,14 @@ export class GlobalExceptionFilter implements ExceptionFilter {
     }
 
     if (status >= 500) {
-      this.logger.error(exception instanceof Error ? exception : new Error(String(exception)), {
-        method: req.method,
-        path: req.path,
-      }, 'GlobalExceptionFilter');
+      this.logger.error(
+        exception instanceof Error ? exception : new Error(String(exception)),
+        {
+          method: req.method,
+          path: req.path,
+        },
+        'GlobalExceptionFilter',
+      );
     }
     if (res.headersSent) {
       // A stream already started; its own error event told the client. Just end it.

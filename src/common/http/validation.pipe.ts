@@ -45,10 +45,15 @@ export class ContractValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' && (value === undefined || value === null || typeof value !== 'object')) {
+    if (
+      metadata.type === 'body' &&
+      (value === undefined || value === null || typeof value !== 'object')
+    ) {
       if (metadata.metatype && !PRIMITIVES.includes(metadata.metatype)) {
         throw new UnprocessableEntityException({
-          detail: [{ loc: ['body'], msg: 'Request body must be a JSON object', type: 'type_error' }],
+          detail: [
+            { loc: ['body'], msg: 'Request body must be a JSON object', type: 'type_error' },
+          ],
         });
       }
     }

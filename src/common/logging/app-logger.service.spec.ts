@@ -38,7 +38,10 @@ describe('AppLogger', () => {
     });
     await logger.close();
     const text = readFileSync(join(dir, 'app.log'), 'utf8');
-    const lines = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => l.request_id)).toEqual(['req-1', 'req-1']);
     expect(lines[0].level).toBe('warn');
     expect(text).not.toMatch(/super-secret-value-123|abcdefghijklmnop|whatever/);

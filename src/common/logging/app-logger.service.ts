@@ -71,15 +71,23 @@ export class AppLogger implements LoggerService {
     return out;
   }
 
-  private write(level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal', message: unknown, params: unknown[]): void {
-    const context = typeof params[params.length - 1] === 'string' ? (params.pop() as string) : undefined;
+  private write(
+    level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal',
+    message: unknown,
+    params: unknown[],
+  ): void {
+    const context =
+      typeof params[params.length - 1] === 'string' ? (params.pop() as string) : undefined;
     const fields: Record<string, unknown> = context ? { context } : {};
     for (const p of params) {
       if (typeof p === 'string') fields.stack = p;
       else if (p && typeof p === 'object') Object.assign(fields, p);
     }
     if (message instanceof Error) {
-      this.logger[level]({ ...fields, err: { name: message.name, message: message.message, stack: message.stack } }, message.message);
+      this.logger[level](
+        { ...fields, err: { name: message.name, message: message.message, stack: message.stack } },
+        message.message,
+      );
     } else if (message && typeof message === 'object') {
       const { msg, ...rest } = message as Record<string, unknown>;
       this.logger[level]({ ...fields, ...rest }, typeof msg === 'string' ? msg : '');

@@ -77,8 +77,12 @@ export function analyseHead(text: string): HeadAnalysis {
 }
 
 /** The first record of the head wider than its header, if any: a row DuckDB would misread. */
-export function firstTooWideRecord(head: HeadAnalysis): { line: number; fields: number; expected: number } | null {
+export function firstTooWideRecord(
+  head: HeadAnalysis,
+): { line: number; fields: number; expected: number } | null {
   const width = head.records[0]?.length ?? 0;
   const index = head.records.findIndex((r) => r.length > width);
-  return index < 0 ? null : { line: head.lines[index], fields: head.records[index].length, expected: width };
+  return index < 0
+    ? null
+    : { line: head.lines[index], fields: head.records[index].length, expected: width };
 }

@@ -14,8 +14,14 @@ const MAX_CONTROL_CHAR_RATIO = 0.01;
 const MAX_LINE_BYTES = 32 * 1024 * 1024;
 
 const BINARY_SIGNATURES: { magic: number[]; what: string }[] = [
-  { magic: [0x50, 0x4b, 0x03, 0x04], what: 'a ZIP archive (an Excel .xlsx file? upload it with the .xlsx extension)' },
-  { magic: [0xd0, 0xcf, 0x11, 0xe0], what: 'a legacy Excel/Office file (save it as .xlsx or .csv)' },
+  {
+    magic: [0x50, 0x4b, 0x03, 0x04],
+    what: 'a ZIP archive (an Excel .xlsx file? upload it with the .xlsx extension)',
+  },
+  {
+    magic: [0xd0, 0xcf, 0x11, 0xe0],
+    what: 'a legacy Excel/Office file (save it as .xlsx or .csv)',
+  },
   { magic: [0x25, 0x50, 0x44, 0x46], what: 'a PDF document' },
   { magic: [0x1f, 0x8b], what: 'a gzip archive' },
   { magic: [0x89, 0x50, 0x4e, 0x47], what: 'a PNG image' },
@@ -38,14 +44,16 @@ export class CsvIngester implements TableIngester {
     if (head.length === 0) throw new UploadRejected('The file is empty');
     rejectBinary(head);
     const bom = encodingFromBom(head);
-    if (!bom && head.includes(0)) throw new UploadRejected('This is not a CSV text file: it contains binary data');
+    if (!bom && head.includes(0))
+      throw new UploadRejected('This is not a CSV text file: it contains binary data');
     let encoding: CsvEncoding = bom ?? 'utf-8';
     let text = decodeHead(head, encoding);
     checkLooksLikeText(text);
     if (text.replace(/^\uFEFF/, '').trim() === '') throw new UploadRejected('The file is empty');
 
     let source = filePath;
-    if (encoding === 'utf-16le' || encoding === 'utf-16be') source = await this.transcode(filePath, encoding);
+    if (encoding === 'utf-16le' || encoding === 'utf-16be')
+      source = await this.transcode(filePath, encoding);
     let dialect = analyseHead(text.replace(/^\uFEFF/, ''));
     try {
       await this.load(source, table, dialect);
@@ -64,7 +72,9 @@ export class CsvIngester implements TableIngester {
     if (header) return { header, hasHeader: true };
     // DuckDB calls the columns of a file without a header row column0, column1, ...
     const headerless = names.every((n) => /^column\d+$/.test(n));
-    return headerless ? { header: names.map(() => null), hasHeader: false } : { header: names, hasHeader: true };
+    return headerless
+      ? { header: names.map(() => null), hasHeader: false }
+      : { header: names, hasHeader: true };
   }
 
   private async transcode(filePath: string, encoding: CsvEncoding): Promise<string> {
@@ -96,11 +106,17 @@ export class CsvIngester implements TableIngester {
               'Check that values containing the delimiter are quoted.',
           );
         }
-        if (/Could not convert|Error when converting|out of range/i.test(message) && !attempt.fullSample) {
+        if (
+          /Could not convert|Error when converting|out of range/i.test(message) &&
+          !attempt.fullSample
+        ) {
           attempt.fullSample = true; // a late value did not fit the type guessed from the sample
           continue;
         }
-        if (/Could not convert|Error when converting|out of range/i.test(message) && !attempt.allVarchar) {
+        if (
+          /Could not convert|Error when converting|out of range/i.test(message) &&
+          !attempt.allVarchar
+        ) {
           attempt.allVarchar = true;
           continue;
         }
@@ -119,10 +135,11 @@ export class CsvIngester implements TableIngester {
   }
 
   private async columnNames(table: string): Promise<string[]> {
-    const rows = await this.duckdb.queryJson(`SELECT column_name FROM (DESCRIBE ${quoteIdent(table)})`);
-    return rows.map((r) => String(r.column_name));
+    const rows = await this.duckdb.queryJson(
+      `SELECT column_name FROM (DESCRIBE ${quoteIdent(table)})`,
+    );
+    return rows.map((r) => r.column_name as string);
   }
-
 }
 
 class NotUtf8 extends Error {}
@@ -211,5 +228,7 @@ function explainCsvError(message: string): string {
     return `Line ${lineOf(message)} is longer than ${MAX_LINE_BYTES / (1024 * 1024)} MB`;
   }
   const line = /Line: (\d+)/.exec(message);
-  return line ? `The CSV could not be parsed at line ${line[1]}` : 'The file could not be parsed as CSV';
+  return line
+    ? `The CSV could not be parsed at line ${line[1]}`
+    : 'The file could not be parsed as CSV';
 }

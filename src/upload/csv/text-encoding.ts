@@ -6,7 +6,8 @@ import { pipeline } from 'node:stream/promises';
 export type CsvEncoding = 'utf-8' | 'utf-8-bom' | 'utf-16le' | 'utf-16be' | 'windows-1252';
 
 export function encodingFromBom(head: Buffer): CsvEncoding | null {
-  if (head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return 'utf-8-bom';
+  if (head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf)
+    return 'utf-8-bom';
   if (head.length >= 2 && head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
   if (head.length >= 2 && head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
   return null;
@@ -22,7 +23,11 @@ export function decodeHead(head: Buffer, encoding: CsvEncoding): string {
  * Rewrites a non-UTF-8 file as UTF-8 without a BOM. cp1252 is used for single-byte
  * text: it is Latin-1 plus the printable characters Windows puts in 0x80-0x9F.
  */
-export async function transcodeToUtf8(source: string, target: string, encoding: CsvEncoding): Promise<void> {
+export async function transcodeToUtf8(
+  source: string,
+  target: string,
+  encoding: CsvEncoding,
+): Promise<void> {
   const label = encoding === 'utf-8-bom' ? 'utf-8' : encoding;
   const decoder = new TextDecoder(label);
   const toUtf8 = new Transform({
