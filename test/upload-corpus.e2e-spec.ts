@@ -70,3 +70,20 @@ describe('every corpus file uploads or is refused with a reason', () => {
     }
   });
 });
+
+describe('long lines', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => t.close());
+
+  it('loads a cell longer than DuckDB default line limit', async () => {
+    const cell = 'x'.repeat(3 * 1024 * 1024);
+    const res = await request(t.http)
+      .post(`${t.prefix}/upload`)
+      .attach('file', Buffer.from(`a,b\n1,"${cell}"\n2,short\n`), 'long.csv')
+      .expect(200);
+    expect(res.body).toMatchObject({ columns: ['a', 'b'], row_count: 2 });
+  });
+});

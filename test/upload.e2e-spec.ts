@@ -36,6 +36,7 @@ describe('POST /upload (CSV) and the session endpoints', () => {
     expect(res.body.session_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(res.body.file_size_bytes).toBeGreaterThan(50);
     expect(res.body).not.toHaveProperty('renamed_columns');
+    expect(res.headers['server-timing']).toMatch(/^ingest;dur=\d+$/);
   });
 
   it('reports int columns with gaps as float64 and makes names unique', async () => {

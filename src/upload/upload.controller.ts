@@ -1,4 +1,13 @@
-import { Body, Controller, HttpCode, Post, UploadedFile, UseInterceptors } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  HttpCode,
+  Post,
+  Res,
+  UploadedFile,
+  UseInterceptors,
+} from '@nestjs/common';
+import type { Response } from 'express';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -39,7 +48,10 @@ export class UploadController {
   async upload(
     @UploadedFile() file: Express.Multer.File | undefined,
     @Body() body: UploadRequestDto,
+    @Res({ passthrough: true }) res: Response,
   ): Promise<UploadResponseDto> {
-    return UploadResponseDto.from(await this.uploads.upload(file, body.sheet));
+    const { session, ingestMs } = await this.uploads.upload(file, body.sheet);
+    res.setHeader('Server-Timing', `ingest;dur=${ingestMs}`);
+    return UploadResponseDto.from(session);
   }
 }

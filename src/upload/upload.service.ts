@@ -22,6 +22,12 @@ export interface UploadedFile {
 
 const MAX_FILENAME_LENGTH = 255;
 
+export interface UploadResult {
+  session: Session;
+  /** Time from the file being on disk to the session being ready (Server-Timing). */
+  ingestMs: number;
+}
+
 /** Step 1: an uploaded file becomes a session with its rows cached in DuckDB. */
 @Injectable()
 export class UploadService {
@@ -39,7 +45,7 @@ export class UploadService {
     this.ingesters = { '.csv': csv, '.tsv': csv, '.txt': csv, '.xlsx': xlsx };
   }
 
-  async upload(file: UploadedFile | undefined, sheet?: string): Promise<Session> {
+  async upload(file: UploadedFile | undefined, sheet?: string): Promise<UploadResult> {
     if (!file)
       throw new UploadRejected("No file was uploaded: send it as the multipart form field 'file'");
     try {
@@ -64,7 +70,7 @@ export class UploadService {
     extension: string,
     ingester: TableIngester,
     sheet: string | undefined,
-  ): Promise<Session> {
+  ): Promise<UploadResult> {
     const id = this.sessions.newId();
     const dir = join(this.storage.inboundDir, id);
     const table = sessionTableName(id);
@@ -72,7 +78,7 @@ export class UploadService {
     try {
       const path = join(dir, `upload${extension}`);
       await rename(file.path, path);
-      const started = Date.now();
+      const started = performance.now();
       const ingested = await ingester.ingest(path, table, { sheet: sheet || undefined });
       const { names, renamed } = makeUniqueColumnNames(ingested.header, ingested.hasHeader);
       const dataset: DatasetInfo = {
@@ -83,17 +89,18 @@ export class UploadService {
         ...(Object.keys(renamed).length > 0 ? { renamedColumns: renamed } : {}),
       };
       if (dataset.columns.length === 0) throw new UploadRejected('The file has no columns');
+      const ingestMs = Math.round(performance.now() - started);
       this.logger.log(
         {
           msg: 'upload cached',
           session_id: id,
           rows: dataset.rowCount,
           columns: names.length,
-          ms: Date.now() - started,
+          ms: ingestMs,
         },
         'UploadService',
       );
-      return this.sessions.create(id, dataset, table, dir);
+      return { session: this.sessions.create(id, dataset, table, dir), ingestMs };
     } catch (error) {
       await this.duckdb.run(`DROP TABLE IF EXISTS ${quoteIdent(table)}`).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });

@@ -10,7 +10,11 @@ import { CsvEncoding, decodeHead, encodingFromBom, transcodeToUtf8 } from './tex
 const HEAD_BYTES = 64 * 1024;
 /** A share of control characters above this means the file is not text. */
 const MAX_CONTROL_CHAR_RATIO = 0.01;
-/** DuckDB's default (2 MB) is too small for some real exports with long text cells. */
+/**
+ * DuckDB's default line limit (2 MB) is too small for some real exports with long text
+ * cells, but a large limit enlarges every read buffer and halves load speed, so it is
+ * raised only for the files that need it.
+ */
 const MAX_LINE_BYTES = 32 * 1024 * 1024;
 
 const BINARY_SIGNATURES: { magic: number[]; what: string }[] = [
@@ -29,6 +33,7 @@ const BINARY_SIGNATURES: { magic: number[]; what: string }[] = [
 ];
 
 interface ReadOptions {
+  longLines: boolean;
   nullPadding: boolean;
   fullSample: boolean;
   allVarchar: boolean;
@@ -86,8 +91,13 @@ export class CsvIngester implements TableIngester {
   /** Tries the fast strict read first, then the careful fallbacks a person would want. */
   private async load(path: string, table: string, head: HeadAnalysis): Promise<void> {
     const { delimiter } = head;
-    const attempt: ReadOptions = { nullPadding: false, fullSample: false, allVarchar: false };
-    for (let tries = 0; tries < 4; tries++) {
+    const attempt: ReadOptions = {
+      longLines: false,
+      nullPadding: false,
+      fullSample: false,
+      allVarchar: false,
+    };
+    for (let tries = 0; tries < 5; tries++) {
       try {
         await this.duckdb.run(
           `CREATE OR REPLACE TABLE ${quoteIdent(table)} AS SELECT * FROM ${readCsvSql(path, delimiter, attempt)}`,
@@ -95,6 +105,10 @@ export class CsvIngester implements TableIngester {
         return;
       } catch (error) {
         const message = (error as Error).message;
+        if (/Maximum line size/i.test(message) && !attempt.longLines) {
+          attempt.longLines = true;
+          continue;
+        }
         const columns = /Expected Number of Columns: (\d+) Found: (\d+)/.exec(message);
         if (columns && Number(columns[2]) < Number(columns[1]) && !attempt.nullPadding) {
           attempt.nullPadding = true; // short rows: pad with nulls, as pandas does
@@ -175,9 +189,9 @@ function rejectTooWide(head: HeadAnalysis): void {
 function readCsvSql(path: string, delimiter: Delimiter, o: ReadOptions): string {
   const options = [
     `delim=${quoteLiteral(delimiter)}`,
-    `max_line_size=${MAX_LINE_BYTES}`,
     'strict_mode=true',
   ];
+  if (o.longLines) options.push(`max_line_size=${MAX_LINE_BYTES}`);
   if (o.nullPadding) options.push('null_padding=true', 'parallel=false');
   if (o.fullSample) options.push('sample_size=-1');
   if (o.allVarchar) options.push('all_varchar=true');
