@@ -28,7 +28,11 @@ import { SandboxWorkspace } from './sandbox-workspace';
       ): Promise<SandboxSelection> => {
         workspace.prepare();
         const selection = await selectSandbox(
-          { isolation: cfg.isolation, allowWeakIsolation: cfg.allowWeakIsolation, isProduction: app.isProduction },
+          {
+            isolation: cfg.isolation,
+            allowWeakIsolation: cfg.allowWeakIsolation,
+            isProduction: app.isProduction,
+          },
           {
             bubblewrap: () => BubblewrapSandbox.create(cfg, workspace),
             processIsolation: () => new ProcessSandbox(cfg.python, workspace),
@@ -44,7 +48,11 @@ import { SandboxWorkspace } from './sandbox-workspace';
         return selection;
       },
     },
-    { provide: SandboxProvider, inject: [SANDBOX_SELECTION], useFactory: (s: SandboxSelection) => s.provider },
+    {
+      provide: SandboxProvider,
+      inject: [SANDBOX_SELECTION],
+      useFactory: (s: SandboxSelection) => s.provider,
+    },
     SandboxStatusService,
     { provide: SandboxStatusProvider, useExisting: SandboxStatusService },
     SandboxPool,

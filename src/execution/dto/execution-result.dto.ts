@@ -1,0 +1,47 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { JsonRow } from '../../duckdb/duckdb.service';
+import { JobRecord } from '../../sessions/session';
+
+/** The contract's ExecutionResult, plus what the code printed and the output's size. */
+export class ExecutionResultDto {
+  @ApiProperty({ format: 'uuid' }) job_id!: string;
+  @ApiProperty({ enum: ['queued', 'running', 'success', 'error'] }) status!: string;
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'object', additionalProperties: true },
+    description: 'First PREVIEW_ROW_COUNT rows, JSON-safe (NaN/NaT as null, timestamps ISO 8601)',
+  })
+  preview_rows!: JsonRow[];
+  @ApiProperty({ type: [String] }) preview_columns!: string[];
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description:
+      'What went wrong: the exception and the line in the code, or the limit that stopped it',
+  })
+  error_message!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: 'From the start of the run to the stored output',
+  })
+  execution_time_ms!: number | null;
+  @ApiProperty({ nullable: true, type: Number }) output_row_count!: number | null;
+  @ApiProperty({ description: 'What the code printed to stdout (capped)' }) stdout!: string;
+  @ApiProperty({ description: 'What the code printed to stderr, warnings included (capped)' })
+  stderr!: string;
+
+  static from(job: JobRecord): ExecutionResultDto {
+    return {
+      job_id: job.id,
+      status: job.status,
+      preview_rows: job.previewRows,
+      preview_columns: job.outputColumns,
+      error_message: job.errorMessage,
+      execution_time_ms: job.executionTimeMs,
+      output_row_count: job.outputRowCount,
+      stdout: job.stdout,
+      stderr: job.stderr,
+    };
+  }
+}

@@ -1,0 +1,193 @@
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { randomUUID } from 'node:crypto';
+import { copyFile, link } from 'node:fs/promises';
+import { CodeRejected, JobNotFound, ServiceUnavailable } from '../common/errors/domain-errors';
+import { AppLogger } from '../common/logging/app-logger.service';
+import { sandboxConfig } from '../config/configuration';
+import { CodeChecker } from '../sandbox/code-checker.service';
+import { RunnerProcess } from '../sandbox/runner-process';
+import { SandboxPool } from '../sandbox/sandbox-pool';
+import { SandboxStatusService } from '../sandbox/sandbox-status.service';
+import { JobRecord, Session } from '../sessions/session';
+import { SessionsService } from '../sessions/sessions.service';
+import { InputCache } from './input-cache.service';
+import { JobQueue } from './job-queue';
+import { OutputStore } from './output-store.service';
+
+interface QueuedJob {
+  session: Session;
+  job: JobRecord;
+  code: string;
+}
+
+interface RunningJob {
+  sessionId: string;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+const SESSION_ENDED = 'cancelled: the session ended';
+const SHUTTING_DOWN = 'cancelled: the server is shutting down';
+const INTERNAL_ERROR = 'the job could not be run because of an internal error';
+
+/** Puts the session's input where the sandbox can read it: a hard link when possible. */
+async function placeInput(source: string, target: string): Promise<void> {
+  try {
+    await link(source, target);
+  } catch {
+    await copyFile(source, target);
+  }
+}
+
+/**
+ * Step 4: code is checked, queued (FIFO, SANDBOX_MAX_CONCURRENCY at a time) and run
+ * in a fresh sandbox against the session's data; the output lands in DuckDB.
+ */
+@Injectable()
+export class ExecutionService implements BeforeApplicationShutdown {
+  private readonly queue: JobQueue<QueuedJob>;
+  private readonly running = new Map<string, RunningJob>();
+  private closed = false;
+
+  constructor(
+    @Inject(sandboxConfig.KEY) private readonly cfg: ConfigType<typeof sandboxConfig>,
+    private readonly sessions: SessionsService,
+    private readonly checker: CodeChecker,
+    private readonly pool: SandboxPool,
+    private readonly sandbox: SandboxStatusService,
+    private readonly inputs: InputCache,
+    private readonly outputs: OutputStore,
+    private readonly logger: AppLogger,
+  ) {
+    this.queue = new JobQueue(
+      cfg.maxConcurrency,
+      (item) => this.execute(item),
+      (error) => this.logger.error(error, 'ExecutionService'),
+    );
+    sessions.onSessionEnd((session) => this.cancelSession(session, SESSION_ENDED));
+  }
+
+  /** Checks the code and queues a job; answers with its id at once. */
+  async submit(sessionId: string, code: string): Promise<string> {
+    this.sessions.get(sessionId);
+    const refusal = this.sandbox.refusal;
+    if (refusal) throw new ServiceUnavailable(refusal);
+    const violations = await this.checker.check(code);
+    if (violations.length > 0) throw new CodeRejected(violations);
+    // The session may have ended while the code was being checked.
+    const session = this.sessions.get(sessionId);
+    if (this.closed) throw new ServiceUnavailable('The server is shutting down');
+    if (this.queue.size >= this.cfg.maxQueuedJobs) {
+      throw new ServiceUnavailable('Too many jobs are waiting; try again shortly');
+    }
+    const job: JobRecord = {
+      id: randomUUID(),
+      status: 'queued',
+      createdAt: new Date(),
+      startedAt: null,
+      finishedAt: null,
+      executionTimeMs: null,
+      errorMessage: null,
+      stdout: '',
+      stderr: '',
+      outputRowCount: null,
+      outputColumns: [],
+      previewRows: [],
+      outputTable: null,
+    };
+    session.jobs.set(job.id, job);
+    this.queue.push({ session, job, code });
+    this.logger.log(
+      { msg: 'job queued', session_id: session.id, job_id: job.id },
+      'ExecutionService',
+    );
+    return job.id;
+  }
+
+  get(sessionId: string, jobId: string): JobRecord {
+    const job = this.sessions.get(sessionId).jobs.get(jobId);
+    if (!job) throw new JobNotFound(jobId);
+    return job;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.closed = true;
+    for (const item of this.queue.remove(() => true)) this.fail(item.job, SHUTTING_DOWN);
+    const running = [...this.running.values()];
+    for (const r of running) r.controller.abort(SHUTTING_DOWN);
+    await Promise.all(running.map((r) => r.done));
+  }
+
+  /** Queued jobs of the session never start; running ones are killed and awaited. */
+  private async cancelSession(session: Session, reason: string): Promise<void> {
+    for (const item of this.queue.remove((q) => q.session.id === session.id))
+      this.fail(item.job, reason);
+    const running = [...this.running.values()].filter((r) => r.sessionId === session.id);
+    for (const r of running) r.controller.abort(reason);
+    await Promise.all(running.map((r) => r.done));
+  }
+
+  private fail(job: JobRecord, message: string): void {
+    job.status = 'error';
+    job.errorMessage = message;
+    job.finishedAt = new Date();
+  }
+
+  private execute(item: QueuedJob): Promise<void> {
+    const controller = new AbortController();
+    const done = this.runJob(item, controller.signal).finally(() =>
+      this.running.delete(item.job.id),
+    );
+    this.running.set(item.job.id, { sessionId: item.session.id, controller, done });
+    return done;
+  }
+
+  private async runJob({ session, job, code }: QueuedJob, signal: AbortSignal): Promise<void> {
+    job.status = 'running';
+    job.startedAt = new Date();
+    const started = Date.now();
+    let runner: RunnerProcess | null = null;
+    const cancelled = (): string =>
+      typeof signal.reason === 'string' ? signal.reason : SESSION_ENDED;
+    try {
+      const input = await this.inputs.fileFor(session);
+      if (signal.aborted) return this.fail(job, cancelled());
+      runner = this.pool.acquire();
+      await placeInput(input, runner.hostInputFile);
+      const result = await runner.run({ code, policy: this.checker.policy.runner }, signal);
+      job.stdout = result.stdout;
+      job.stderr = result.stderr;
+      if (signal.aborted) return this.fail(job, cancelled());
+      if (result.status === 'error') return this.fail(job, result.errorMessage);
+      const stored = await this.outputs.save(result.frame);
+      if (signal.aborted) {
+        // The session's tables were dropped while this one was being written.
+        await this.outputs.drop(stored.table);
+        return this.fail(job, cancelled());
+      }
+      job.outputTable = stored.table;
+      job.outputColumns = stored.columns;
+      job.outputRowCount = stored.rows;
+      job.previewRows = await this.outputs.preview(stored.table, this.cfg.previewRowCount);
+      job.status = 'success';
+      job.finishedAt = new Date();
+    } catch (error) {
+      this.logger.error(error, { session_id: session.id, job_id: job.id }, 'ExecutionService');
+      this.fail(job, signal.aborted ? cancelled() : INTERNAL_ERROR);
+    } finally {
+      runner?.stop('cancelled');
+      job.executionTimeMs = Date.now() - started;
+      this.logger.log(
+        {
+          msg: 'job finished',
+          session_id: session.id,
+          job_id: job.id,
+          status: job.status,
+          ms: job.executionTimeMs,
+        },
+        'ExecutionService',
+      );
+    }
+  }
+}

@@ -1,0 +1,215 @@
+import { DuckDBConnection, DuckDBVector } from '@duckdb/node-api';
+import { Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { chmod, open, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DuckDbService, quoteIdent } from '../duckdb/duckdb.service';
+import { encodeFrame, FrameColumn } from '../sandbox/frame';
+import { Session } from '../sessions/session';
+import { SessionsService } from '../sessions/sessions.service';
+
+const INPUT_FILE = 'sandbox-input.bin';
+
+interface ColumnPlan {
+  name: string;
+  dtype: string;
+  kind: FrameColumn['kind'];
+  /** SELECT expression giving the column in the shape the kind needs. */
+  select: string;
+}
+
+/** Microseconds since the epoch; ±infinity has none and becomes missing (NaT). */
+const micros = (expr: string): string => `CASE WHEN isfinite(${expr}) THEN epoch_us(${expr}) END`;
+
+/** How each pandas dtype the upload reported travels (see src/sandbox/frame.ts). */
+function planColumn(name: string, dtype: string, duckdbType: string): ColumnPlan {
+  const c = quoteIdent(name);
+  switch (dtype) {
+    case 'int64':
+      return { name, dtype, kind: 'i', select: `CAST(${c} AS BIGINT)` };
+    case 'float64':
+      return { name, dtype, kind: 'f', select: `CAST(${c} AS DOUBLE)` };
+    case 'bool':
+      return { name, dtype, kind: 'b', select: `CAST(${c} AS BOOLEAN)` };
+    case 'datetime64[ns]':
+      return { name, dtype, kind: 't', select: micros(`CAST(${c} AS TIMESTAMP)`) };
+    case 'datetime64[ns, UTC]':
+      return { name, dtype, kind: 'z', select: micros(`CAST(${c} AS TIMESTAMPTZ)`) };
+    default:
+      // A boolean with missing values is object dtype holding True/False/NaN, not text.
+      if (duckdbType.toUpperCase() === 'BOOLEAN') return { name, dtype, kind: 'b', select: c };
+      return { name, dtype, kind: 's', select: `CAST(${c} AS VARCHAR)` };
+  }
+}
+
+/** Accumulates one column's values from DuckDB chunks. */
+class ColumnBuilder {
+  private readonly valid: Uint8Array;
+  private anyMissing = false;
+  private readonly fixed: BigInt64Array | Float64Array | Uint8Array | null;
+  private readonly texts: string[] | null;
+
+  constructor(
+    private readonly plan: ColumnPlan,
+    rows: number,
+  ) {
+    this.valid = new Uint8Array(rows);
+    const k = plan.kind;
+    this.fixed =
+      k === 'f'
+        ? new Float64Array(rows)
+        : k === 'b'
+          ? new Uint8Array(rows)
+          : k === 's'
+            ? null
+            : new BigInt64Array(rows);
+    this.texts = k === 's' ? new Array<string>(rows) : null;
+  }
+
+  add(vector: DuckDBVector, offset: number, count: number): void {
+    // One loop per kind keeps each monomorphic (several times faster than a shared one).
+    const valid = this.valid;
+    switch (this.plan.kind) {
+      case 'f': {
+        const out = this.fixed as Float64Array;
+        for (let i = 0; i < count; i++) {
+          const v = vector.getItem(i) as number | null;
+          out[offset + i] = v ?? NaN;
+          valid[offset + i] = v === null ? 0 : 1;
+        }
+        break;
+      }
+      case 'b': {
+        const out = this.fixed as Uint8Array;
+        for (let i = 0; i < count; i++) {
+          const v = vector.getItem(i) as boolean | null;
+          out[offset + i] = v ? 1 : 0;
+          valid[offset + i] = v === null ? 0 : 1;
+        }
+        break;
+      }
+      case 's': {
+        const out = this.texts as string[];
+        for (let i = 0; i < count; i++) {
+          const v = vector.getItem(i) as string | null;
+          out[offset + i] = v ?? '';
+          valid[offset + i] = v === null ? 0 : 1;
+        }
+        break;
+      }
+      default: {
+        const out = this.fixed as BigInt64Array;
+        for (let i = 0; i < count; i++) {
+          const v = vector.getItem(i) as bigint | null;
+          out[offset + i] = v ?? 0n;
+          valid[offset + i] = v === null ? 0 : 1;
+        }
+      }
+    }
+    if (!this.anyMissing && valid.subarray(offset, offset + count).includes(0))
+      this.anyMissing = true;
+  }
+
+  build(): FrameColumn {
+    const base = {
+      name: this.plan.name,
+      dtype: this.plan.dtype,
+      valid: this.anyMissing ? this.valid : null,
+    };
+    switch (this.plan.kind) {
+      case 'f':
+        return { ...base, kind: 'f', values: this.fixed as Float64Array };
+      case 'b':
+        return { ...base, kind: 'b', values: this.fixed as Uint8Array };
+      case 's':
+        return { ...base, kind: 's', values: this.texts as string[] };
+      default:
+        return {
+          ...base,
+          kind: this.plan.kind,
+          values: this.fixed as BigInt64Array,
+        };
+    }
+  }
+}
+
+/**
+ * The session's rows as the sandbox reads them: written once per session from
+ * DuckDB into the session folder, then hard-linked into each job's sandbox.
+ * The upload never changes, so the file stays valid for the session's life.
+ */
+@Injectable()
+export class InputCache {
+  private readonly files = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly duckdb: DuckDbService,
+    sessions: SessionsService,
+  ) {
+    sessions.onSessionEnd((session) => {
+      this.files.delete(session.id);
+    });
+  }
+
+  fileFor(session: Session): Promise<string> {
+    let file = this.files.get(session.id);
+    if (!file) {
+      file = this.export(session);
+      this.files.set(session.id, file);
+      file.catch(() => this.files.delete(session.id));
+    }
+    return file;
+  }
+
+  private async export(session: Session): Promise<string> {
+    const final = join(session.dir, INPUT_FILE);
+    const partial = `${final}.${randomBytes(4).toString('hex')}.part`;
+    const rows = session.dataset.rowCount;
+    const columns = await this.duckdb.withConnection(async (conn) => {
+      const plans = await this.plan(conn, session);
+      const builders = plans.map((p) => new ColumnBuilder(p, rows));
+      if (plans.length > 0) {
+        const select = plans.map((p, i) => `${p.select} AS c${i}`).join(', ');
+        // preserve_insertion_order (DuckDB's default) keeps a plain scan in file order.
+        const result = await conn.stream(`SELECT ${select} FROM ${quoteIdent(session.table)}`);
+        let offset = 0;
+        for (
+          let chunk = await result.fetchChunk();
+          chunk && chunk.rowCount > 0;
+          chunk = await result.fetchChunk()
+        ) {
+          if (offset + chunk.rowCount > rows) throw new Error('the session table grew');
+          builders.forEach((b, i) => b.add(chunk.getColumnVector(i), offset, chunk.rowCount));
+          offset += chunk.rowCount;
+        }
+        if (offset !== rows) throw new Error('the session table does not match its row count');
+      }
+      return builders.map((b) => b.build());
+    });
+    const handle = await open(partial, 'w', 0o600);
+    try {
+      for (const part of encodeFrame({ rows, columns })) await handle.write(part);
+    } finally {
+      await handle.close();
+    }
+    // Read-only for everyone: sandboxes (uid nobody) read it through a hard link.
+    await chmod(partial, 0o444);
+    await rename(partial, final).catch(async (error: unknown) => {
+      await rm(partial, { force: true });
+      throw error;
+    });
+    return final;
+  }
+
+  private async plan(conn: DuckDBConnection, session: Session): Promise<ColumnPlan[]> {
+    const described = (
+      await conn.runAndReadAll(
+        `SELECT column_name, column_type FROM (DESCRIBE ${quoteIdent(session.table)})`,
+      )
+    ).getRowObjectsJson();
+    const types = new Map(described.map((r) => [r.column_name as string, r.column_type as string]));
+    return session.dataset.columns.map((name) =>
+      planColumn(name, session.dataset.dtypes[name] ?? 'object', types.get(name) ?? 'VARCHAR'),
+    );
+  }
+}

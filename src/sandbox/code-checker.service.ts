@@ -1,0 +1,99 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { Readable, Writable } from 'node:stream';
+import { sandboxConfig } from '../config/configuration';
+import { limitsArgument } from './runner-process';
+import {
+  CHECKER_OUTPUT_MAX_BYTES,
+  CHECKER_TIMEOUT_MS,
+  ERROR_MESSAGE_MAX_CHARS,
+} from './sandbox-limits';
+import { loadPolicy, LoadedPolicy } from './sandbox-policy';
+import { SandboxProvider } from './sandbox-provider';
+
+interface Violation {
+  line: number;
+  column: number;
+  message: string;
+}
+
+function isViolation(v: unknown): v is Violation {
+  const r = v as Record<string, unknown>;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof r.line === 'number' &&
+    typeof r.column === 'number' &&
+    typeof r.message === 'string'
+  );
+}
+
+const describe = (v: Violation): string =>
+  (v.line > 0 ? `line ${v.line}, column ${v.column}: ${v.message}` : v.message).slice(
+    0,
+    ERROR_MESSAGE_MAX_CHARS,
+  );
+
+/**
+ * The static check: Python's own `ast` (checker.py) in a sandboxed child, against
+ * config/sandbox-policy.json. Fast, clear feedback before a job is queued; not the
+ * security boundary.
+ */
+@Injectable()
+export class CodeChecker {
+  readonly policy: LoadedPolicy = loadPolicy();
+
+  constructor(
+    @Inject(sandboxConfig.KEY) private readonly cfg: ConfigType<typeof sandboxConfig>,
+    private readonly provider: SandboxProvider,
+  ) {}
+
+  /** Every violation as one line of text; empty when the code may run. */
+  async check(code: string): Promise<string[]> {
+    const child = this.provider.launch({
+      script: 'checker.py',
+      args: [limitsArgument(this.cfg, 'check')],
+    });
+    const proc = child.process;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failure: string | null = null;
+    const timer = setTimeout(() => {
+      failure ??= 'timed out';
+      child.kill();
+    }, CHECKER_TIMEOUT_MS);
+    (proc.stdout as Readable).on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > CHECKER_OUTPUT_MAX_BYTES) {
+        failure ??= 'too much output';
+        child.kill();
+      } else chunks.push(chunk);
+    });
+    (proc.stderr as Readable).resume();
+    (proc.stdio[3] as Readable | null)?.resume();
+    (proc.stdin as Writable).on('error', () => undefined);
+    const closed = new Promise<number | null>((resolve) => {
+      proc.on('error', () => resolve(null));
+      proc.on('close', (exitCode) => resolve(exitCode));
+    });
+    (proc.stdin as Writable).end(JSON.stringify({ code, policy: this.policy.raw }));
+    const exitCode = await closed;
+    clearTimeout(timer);
+    if (!failure && exitCode !== 0)
+      failure = `the checker exited with code ${exitCode ?? 'unknown'}`;
+    if (!failure) {
+      try {
+        const answer = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+          violations?: unknown;
+        };
+        if (Array.isArray(answer.violations) && answer.violations.every(isViolation)) {
+          return answer.violations.map(describe);
+        }
+        failure = 'unexpected answer';
+      } catch {
+        failure = 'unexpected answer';
+      }
+    }
+    return [`the code could not be checked (${failure})`];
+  }
+}

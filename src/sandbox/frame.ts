@@ -1,0 +1,184 @@
+/**
+ * The column encoding between the server and runner.py, used both ways (the input
+ * file and the job's output). Chosen by measurement: pandas builds a 1M-row frame
+ * from it in ~0.2 s, against ~1.5 s for `read_csv`, and it needs no pyarrow.
+ *
+ * A frame is one JSON header line, then each column's bytes in header order:
+ *   header  {"rows": n, "columns": [{"name", "kind", "nulls", "size", "dtype"?}]}
+ *   column  [validity: n bytes, 1 = present; only when "nulls"] [data: "size" bytes]
+ * Kinds: i int64 LE; f float64 LE (NaN = missing); b one byte 0/1;
+ *        t timestamp, z UTC timestamp: int64 LE microseconds since the epoch;
+ *        s UTF-8 text, the n values separated by NUL.
+ * Input frames add "dtype", the pandas dtype the runner must give the column.
+ */
+
+export type FixedKind = 'i' | 't' | 'z';
+export type ColumnKind = FixedKind | 'f' | 'b' | 's';
+
+interface ColumnBase {
+  name: string;
+  /** One byte per row, 0 = missing; null when nothing is missing. */
+  valid: Uint8Array | null;
+  /** pandas dtype for the runner (input frames only). */
+  dtype?: string;
+}
+export type FrameColumn =
+  | (ColumnBase & { kind: FixedKind; values: BigInt64Array })
+  | (ColumnBase & { kind: 'f'; values: Float64Array })
+  | (ColumnBase & { kind: 'b'; values: Uint8Array })
+  | (ColumnBase & { kind: 's'; values: string[] });
+
+export interface Frame {
+  rows: number;
+  columns: FrameColumn[];
+}
+
+export interface FrameLimits {
+  maxRows: number;
+  maxColumns: number;
+}
+
+/** The sandbox sent something that is not a frame; the message says what. */
+export class MalformedFrame extends Error {}
+
+const KINDS: readonly ColumnKind[] = ['i', 'f', 'b', 't', 'z', 's'];
+const WIDTH: Record<Exclude<ColumnKind, 's'>, number> = { i: 8, f: 8, b: 1, t: 8, z: 8 };
+const SEPARATOR = '\u0000';
+
+function dataBytes(column: FrameColumn): Buffer {
+  if (column.kind === 's') {
+    // NUL separates values, so a NUL inside one is replaced (rare in real data).
+    const joined = column.values.map((v) =>
+      v.includes(SEPARATOR) ? v.replaceAll(SEPARATOR, '\ufffd') : v,
+    );
+    return Buffer.from(joined.join(SEPARATOR), 'utf8');
+  }
+  const v = column.values;
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
+
+/** Header line and column parts, ready to be written one after the other. */
+export function encodeFrame(frame: Frame): Buffer[] {
+  const parts: Buffer[] = [];
+  const columns = frame.columns.map((column) => {
+    const data = dataBytes(column);
+    if (column.valid)
+      parts.push(
+        Buffer.from(column.valid.buffer, column.valid.byteOffset, column.valid.byteLength),
+      );
+    parts.push(data);
+    return {
+      name: column.name,
+      kind: column.kind,
+      nulls: column.valid !== null,
+      size: data.length,
+      ...(column.dtype ? { dtype: column.dtype } : {}),
+    };
+  });
+  return [Buffer.from(`${JSON.stringify({ rows: frame.rows, columns })}\n`, 'utf8'), ...parts];
+}
+
+interface HeaderColumn {
+  name: string;
+  kind: ColumnKind;
+  nulls: boolean;
+  size: number;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function readHeaderColumn(raw: unknown, index: number, rows: number): HeaderColumn {
+  if (!isRecord(raw)) throw new MalformedFrame(`column ${index} is not described`);
+  const { name, kind, nulls, size } = raw;
+  if (typeof name !== 'string') throw new MalformedFrame(`column ${index} has no name`);
+  if (typeof kind !== 'string' || !KINDS.includes(kind as ColumnKind)) {
+    throw new MalformedFrame(`column ${index} has an unknown kind`);
+  }
+  if (typeof nulls !== 'boolean') throw new MalformedFrame(`column ${index} has no null flag`);
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+    throw new MalformedFrame(`column ${index} has an invalid size`);
+  }
+  if (kind !== 's' && size !== rows * WIDTH[kind as Exclude<ColumnKind, 's'>]) {
+    throw new MalformedFrame(`column ${index} has ${size} bytes for ${rows} rows`);
+  }
+  return { name, kind: kind as ColumnKind, nulls, size };
+}
+
+/** Copies into a fresh, aligned buffer: the body's offsets follow a text header. */
+function copyAligned(body: Buffer, offset: number, length: number): ArrayBuffer {
+  const out = new ArrayBuffer(length);
+  new Uint8Array(out).set(body.subarray(offset, offset + length));
+  return out;
+}
+
+function decodeColumn(
+  h: HeaderColumn,
+  valid: Uint8Array | null,
+  body: Buffer,
+  offset: number,
+  rows: number,
+): FrameColumn {
+  const base = { name: h.name, valid };
+  switch (h.kind) {
+    case 'i':
+    case 't':
+    case 'z':
+      return {
+        ...base,
+        kind: h.kind,
+        values: new BigInt64Array(copyAligned(body, offset, h.size)),
+      };
+    case 'f':
+      return { ...base, kind: 'f', values: new Float64Array(copyAligned(body, offset, h.size)) };
+    case 'b':
+      return { ...base, kind: 'b', values: new Uint8Array(copyAligned(body, offset, h.size)) };
+    case 's': {
+      const text = body.toString('utf8', offset, offset + h.size);
+      const values = rows === 0 ? [] : text.split(SEPARATOR);
+      if (values.length !== rows || (rows === 0 && h.size !== 0)) {
+        throw new MalformedFrame(
+          `text column '${h.name}' has ${values.length} values for ${rows} rows`,
+        );
+      }
+      return { ...base, kind: 's', values };
+    }
+  }
+}
+
+/**
+ * Validates and decodes a frame produced by untrusted code: every count, size and
+ * kind is checked against the header and the limits before anything is used.
+ */
+export function decodeFrame(header: unknown, body: Buffer, limits: FrameLimits): Frame {
+  if (!isRecord(header)) throw new MalformedFrame('the header is not an object');
+  const { rows, columns } = header;
+  if (typeof rows !== 'number' || !Number.isSafeInteger(rows) || rows < 0) {
+    throw new MalformedFrame('the row count is invalid');
+  }
+  if (rows > limits.maxRows)
+    throw new MalformedFrame(`${rows} rows exceed the limit of ${limits.maxRows}`);
+  if (!Array.isArray(columns) || columns.length === 0 || columns.length > limits.maxColumns) {
+    throw new MalformedFrame(`a frame needs 1 to ${limits.maxColumns} columns`);
+  }
+  const described = columns.map((c, i) => readHeaderColumn(c, i, rows));
+  const expected = described.reduce((sum, c) => sum + (c.nulls ? rows : 0) + c.size, 0);
+  if (expected !== body.length) {
+    throw new MalformedFrame(`the header describes ${expected} bytes but ${body.length} arrived`);
+  }
+  let offset = 0;
+  return {
+    rows,
+    columns: described.map((h) => {
+      let valid: Uint8Array | null = null;
+      if (h.nulls) {
+        valid = new Uint8Array(copyAligned(body, offset, rows));
+        offset += rows;
+      }
+      const column = decodeColumn(h, valid, body, offset, rows);
+      offset += h.size;
+      return column;
+    }),
+  };
+}

@@ -1,0 +1,50 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { SANDBOX_ENV } from './sandbox-limits';
+import {
+  IsolationLevel,
+  SandboxChild,
+  SandboxLaunchOptions,
+  SandboxProvider,
+} from './sandbox-provider';
+import { killProcessGroup, SANDBOX_STDIO } from './sandbox-spawn';
+import { SandboxWorkspace } from './sandbox-workspace';
+
+/**
+ * Weak isolation for hosts without user namespaces: a separate interpreter with an
+ * empty environment plus the allowlist, `nobody` when the server is root, and the
+ * runner's own layers (rlimits, seccomp, audit hook, curated builtins). The host's
+ * files stay readable to it; the factory logs that loudly and production refuses
+ * it unless SANDBOX_ALLOW_WEAK_ISOLATION=true.
+ */
+export class ProcessSandbox extends SandboxProvider {
+  readonly isolation: IsolationLevel = 'process';
+
+  constructor(
+    private readonly python: string,
+    private readonly workspace: SandboxWorkspace,
+  ) {
+    super();
+    workspace.prepare();
+  }
+
+  launch(options: SandboxLaunchOptions): SandboxChild {
+    const child = spawn(
+      this.python,
+      ['-E', '-s', '-B', join(this.workspace.runnerDir, options.script), ...options.args],
+      {
+        env: { ...SANDBOX_ENV },
+        cwd: options.inputDir ?? this.workspace.runnerDir,
+        detached: true,
+        stdio: [...SANDBOX_STDIO],
+        ...this.workspace.spawnIdentity,
+      },
+    );
+    return {
+      process: child,
+      hostInputDir: options.inputDir ?? null,
+      sandboxInputDir: options.inputDir ?? null,
+      kill: () => killProcessGroup(child),
+    };
+  }
+}

@@ -1,0 +1,444 @@
+"""Trusted runner: runs one `transform(df)` job inside the sandbox, then exits.
+
+Protocol with the parent (src/sandbox/runner-process.ts):
+  argv[1]  JSON limits {memory_bytes, cpu_seconds, file_bytes, open_files, processes, mode}
+  fd 3     result channel: one "ready" line once pandas is imported, then one JSON
+           header line and, on success, the output columns' bytes
+  fd 0     the job: one JSON object, then end of file
+  fd 1, 2  whatever the user's code prints; the parent caps and keeps it
+The column encoding (input file and output) is described in src/sandbox/frame.ts.
+
+Layers applied here, in order: rlimits (first thing), numexpr disabled, imports,
+then before user code: CPU limit for the job, stdin closed, a seccomp filter
+that denies process creation and sockets, a stateless audit hook, curated
+builtins with an import allowlist. Once user code has run, this process is
+assumed compromised: the parent treats everything it sends as untrusted.
+"""
+
+import json
+import os
+import sys
+
+from sandbox_limits import apply_limits, limit_cpu_from_now
+
+RESULT_FD = 3
+USER_FILENAME = "<your code>"
+INT64_MIN = -(2**63)
+# Largest microsecond count whose nanosecond value still fits in int64 (pandas' range).
+MAX_NS_MICROS = (2**63 - 1) // 1000
+ERROR_MESSAGE_MAX_CHARS = 2000
+
+
+def write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def send(message, body=()):
+    write_all(RESULT_FD, (json.dumps(message) + "\n").encode("utf-8"))
+    for part in body:
+        write_all(RESULT_FD, part)
+
+
+# ---------------------------------------------------------------- input
+
+
+def read_input(path, np, pd):
+    with open(path, "rb") as f:
+        header = json.loads(f.readline())
+        body = bytearray(os.fstat(f.fileno()).st_size - f.tell())
+        view = memoryview(body)
+        filled = 0
+        while filled < len(body):
+            got = f.readinto(view[filled:])
+            if not got:
+                raise ValueError("input file is truncated")
+            filled += got
+    rows = header["rows"]
+    pos = 0
+    columns = {}
+    for col in header["columns"]:
+        valid = None
+        if col["nulls"]:
+            valid = np.frombuffer(body, dtype=np.uint8, count=rows, offset=pos).astype(bool)
+            pos += rows
+        raw = view[pos : pos + col["size"]]
+        pos += col["size"]
+        columns[col["name"]] = decode_column(col["kind"], col["dtype"], raw, valid, rows, np, pd)
+    if not columns:
+        return pd.DataFrame(index=pd.RangeIndex(rows))
+    return pd.DataFrame(columns)
+
+
+def decode_column(kind, dtype, raw, valid, rows, np, pd):
+    if kind == "i":
+        return np.frombuffer(raw, dtype="<i8", count=rows)
+    if kind == "f":
+        values = np.frombuffer(raw, dtype="<f8", count=rows)
+        if valid is not None:
+            values[~valid] = np.nan
+        return values
+    if kind == "b":
+        flags = np.frombuffer(raw, dtype=np.uint8, count=rows).astype(bool)
+        if valid is None and dtype == "bool":
+            return flags
+        values = flags.astype(object)
+        if valid is not None:
+            values[~valid] = np.nan
+        return values
+    if kind in ("t", "z"):
+        micros = np.frombuffer(raw, dtype="<i8", count=rows)
+        missing = (micros == INT64_MIN) | (np.abs(micros) > MAX_NS_MICROS)
+        if valid is not None:
+            missing |= ~valid
+        nanos = np.where(missing, 0, micros) * 1000
+        nanos[missing] = INT64_MIN
+        stamps = nanos.view("M8[ns]")
+        return pd.Series(stamps).dt.tz_localize("UTC") if kind == "z" else stamps
+    if kind == "s":
+        text = bytes(raw).decode("utf-8")
+        values = np.empty(rows, dtype=object)
+        if rows:
+            values[:] = text.split("\x00")
+        if valid is not None:
+            values[~valid] = np.nan
+        return values
+    raise ValueError(f"unknown column kind {kind!r}")
+
+
+# ---------------------------------------------------------------- output
+
+
+def encode_output(frame, np, pd):
+    """Returns (header columns, body parts). Kinds: i int64, f float64, b bool, t/z timestamp
+    (naive / UTC, microseconds), s UTF-8 text separated by NUL. A validity part (one byte per
+    row, 1 = present) precedes the data when a column has missing values."""
+    if any(name is not None for name in frame.index.names):
+        frame = frame.reset_index(allow_duplicates=True)
+    labels = []
+    for label in frame.columns:
+        if isinstance(label, tuple):
+            label = "_".join(str(part) for part in label if str(part) != "")
+        labels.append(label if isinstance(label, str) else str(label))
+    columns, body = [], []
+    for position, label in enumerate(labels):
+        try:
+            kind, data, missing = encode_series(frame.iloc[:, position], np, pd)
+        except MemoryError:
+            raise
+        except Exception as exc:
+            raise OutputError(f"column {label!r} could not be converted: {type(exc).__name__}: {exc}")
+        has_nulls = bool(missing is not None and missing.any())
+        if has_nulls:
+            body.append((~missing).astype(np.uint8).tobytes())
+        body.append(data)
+        columns.append({"name": label, "kind": kind, "nulls": has_nulls, "size": len(data)})
+    return columns, body
+
+
+class OutputError(Exception):
+    pass
+
+
+def encode_series(series, np, pd):
+    types = pd.api.types
+    dtype = series.dtype
+    if types.is_bool_dtype(dtype):
+        missing = series.isna().to_numpy()
+        return "b", series.to_numpy(dtype=bool, na_value=False).astype(np.uint8).tobytes(), missing
+    if types.is_integer_dtype(dtype):
+        missing = series.isna().to_numpy()
+        if dtype.kind == "u" and len(series) and series.max() > np.iinfo(np.int64).max:
+            return encode_text(series, np, pd)
+        return "i", series.to_numpy(dtype="<i8", na_value=0).tobytes(), missing
+    if types.is_float_dtype(dtype):
+        return "f", series.to_numpy(dtype="<f8", na_value=np.nan).tobytes(), None
+    if types.is_datetime64tz_dtype(dtype):
+        return encode_stamps("z", series.dt.tz_convert("UTC").dt.tz_localize(None), np)
+    if types.is_datetime64_dtype(dtype):
+        return encode_stamps("t", series, np)
+    return encode_object(series, np, pd)
+
+
+def encode_stamps(kind, series, np):
+    nanos = series.to_numpy(dtype="M8[ns]").view("<i8")
+    missing = nanos == INT64_MIN
+    return kind, (nanos // 1000).astype("<i8").tobytes(), missing
+
+
+def encode_object(series, np, pd):
+    values = series.astype(object).to_numpy()
+    missing = pd.isna(values)
+    inferred = pd.api.types.infer_dtype(values, skipna=True)
+    present = values[~missing]
+    if inferred == "boolean":
+        flags = np.zeros(len(values), dtype=np.uint8)
+        flags[~missing] = present.astype(bool)
+        return "b", flags.tobytes(), missing
+    if inferred == "integer":
+        try:
+            ints = np.zeros(len(values), dtype="<i8")
+            ints[~missing] = present.astype("<i8")
+            return "i", ints.tobytes(), missing
+        except OverflowError:
+            pass
+    if inferred in ("floating", "mixed-integer-float", "decimal"):
+        floats = np.full(len(values), np.nan, dtype="<f8")
+        floats[~missing] = present.astype("<f8")
+        return "f", floats.tobytes(), None
+    return encode_text(series, np, pd, values, missing, all_text=inferred in ("string", "empty"))
+
+
+def as_text(value):
+    if type(value) is str:
+        return value
+    try:
+        return str(value)
+    except Exception:
+        return "<unprintable>"
+
+
+def encode_text(series, np, pd, values=None, missing=None, all_text=False):
+    if values is None:
+        values = series.astype(object).to_numpy()
+        missing = pd.isna(values)
+    if all_text:
+        # Every present value is already a str: no per-value Python call.
+        if missing.any():
+            values = values.copy()
+            values[missing] = ""
+        texts = values.tolist()
+    else:
+        texts = ["" if gone else as_text(value) for value, gone in zip(values.tolist(), missing.tolist())]
+    joined = "\x00".join(texts)
+    if len(texts) > 1 and joined.count("\x00") != len(texts) - 1:
+        joined = "\x00".join(text.replace("\x00", "\ufffd") for text in texts)
+    return "s", joined.encode("utf-8", "replace"), missing
+
+
+# ---------------------------------------------------------------- user code
+
+
+def describe_exception(exc, source_lines):
+    line, where = None, None
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_filename == USER_FILENAME:
+            line, where = tb.tb_lineno, code.co_name
+        tb = tb.tb_next
+    if line is None and isinstance(exc, SyntaxError) and exc.filename == USER_FILENAME:
+        line = exc.lineno
+    try:
+        text = str(exc)
+    except Exception:
+        text = "<unprintable message>"
+    message = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    if line is not None:
+        location = f"line {line}" + (f" in {where}" if where and where != "<module>" else "")
+        snippet = source_lines[line - 1].strip() if 0 < line <= len(source_lines) else ""
+        message += f" ({location}: {snippet})" if snippet else f" ({location})"
+    return message[:ERROR_MESSAGE_MAX_CHARS]
+
+
+def curated_builtins(allowed_imports, forbidden):
+    import builtins
+
+    def guarded_import(
+        name, globals=None, locals=None, fromlist=(), level=0,
+        _allowed=frozenset(allowed_imports), _real=builtins.__import__, _error=ImportError,
+    ):
+        if level != 0:
+            raise _error("relative imports are not allowed")
+        if name.partition(".")[0] not in _allowed:
+            raise _error(f"import of '{name}' is not allowed in the sandbox")
+        return _real(name, globals, locals, fromlist, level)
+
+    keep = {"__build_class__", "__name__"}
+    curated = {
+        key: value
+        for key, value in vars(builtins).items()
+        if key not in forbidden and (not key.startswith("_") or key in keep)
+    }
+    for name in ("exit", "quit", "copyright", "credits", "license"):
+        curated.pop(name, None)
+    curated["__import__"] = guarded_import
+    return curated
+
+
+def make_audit_hook(read_prefixes):
+    """Stateless: a pure function of (event, args); everything it needs is frozen in defaults,
+    so user code that reaches this module's globals cannot change its decisions."""
+    import posix
+
+    blocked_prefixes = (
+        "os.exec", "os.spawn", "os.posix_spawn", "os.fork", "os.forkpty", "os.system",
+        "os.kill", "os.killpg", "os.chmod", "os.chown", "os.chflags", "os.link", "os.symlink",
+        "os.mkdir", "os.mkfifo", "os.mknod", "os.remove", "os.rename", "os.rmdir",
+        "os.truncate", "os.utime", "os.setxattr", "os.removexattr", "os.putenv", "os.unsetenv",
+        "subprocess.", "pty.", "socket.", "ctypes.", "shutil.", "pickle.", "sqlite3.",
+        "code.__new__", "sys.settrace", "sys.setprofile", "webbrowser.", "urllib.",
+        "http.", "ftplib.", "smtplib.", "imaplib.", "poplib.", "nntplib.", "telnetlib.",
+    )
+    blocked_imports = frozenset(
+        ("ctypes", "_ctypes", "socket", "_socket", "subprocess", "_posixsubprocess",
+         "multiprocessing", "pty", "mmap", "fcntl", "resource", "signal", "_signal",
+         "sqlite3", "_sqlite3", "tables")
+    )
+    write_flags = posix.O_WRONLY | posix.O_RDWR | posix.O_CREAT | posix.O_TRUNC | posix.O_APPEND
+
+    def hook(
+        event, args,
+        _blocked=blocked_prefixes, _imports=blocked_imports, _reads=tuple(read_prefixes),
+        _write_flags=write_flags, _getcwd=posix.getcwd, _fsdecode=os.fsdecode,
+        _str=str, _bytes=bytes, _int=int, _isinstance=isinstance, _error=PermissionError,
+    ):
+        if event.startswith(_blocked):
+            raise _error(f"'{event}' is not allowed in the sandbox")
+        if event == "import" and args[0].partition(".")[0] in _imports:
+            raise _error(f"import of '{args[0]}' is not allowed in the sandbox")
+        if event == "open":
+            path, mode, flags = args
+            if mode is not None and ("w" in mode or "a" in mode or "x" in mode or "+" in mode):
+                raise _error("writing files is not allowed in the sandbox")
+            if _isinstance(flags, _int) and flags & _write_flags:
+                raise _error("writing files is not allowed in the sandbox")
+            if _isinstance(path, (_str, _bytes)):
+                text = path if _isinstance(path, _str) else _fsdecode(path)
+                if not text.startswith("/"):
+                    text = _getcwd() + "/" + text
+                parts = []
+                for part in text.split("/"):
+                    if part == "..":
+                        if parts:
+                            parts.pop()
+                    elif part and part != ".":
+                        parts.append(part)
+                normal = "/" + "/".join(parts)
+                if not normal.startswith(_reads):
+                    raise _error(f"reading '{normal}' is not allowed in the sandbox")
+
+    return hook
+
+
+def python_read_prefixes(input_dir):
+    prefixes = {input_dir.rstrip("/") + "/", "/usr/share/zoneinfo/", "/usr/share/zoneinfo",
+                "/dev/null", "/dev/urandom"}
+    for entry in sys.path:
+        if entry.startswith("/"):
+            prefixes.add(entry.rstrip("/") + "/")
+    for root in (sys.prefix, sys.base_prefix, sys.exec_prefix):
+        prefixes.add(root.rstrip("/") + "/lib/")
+    return sorted(prefixes)
+
+
+def run_job(job, np, pd, sandbox_seccomp):
+    df = read_input(job["input_path"], np, pd)
+    source = job["code"]
+    source_lines = source.splitlines()
+    code = compile(source, USER_FILENAME, "exec", dont_inherit=True)
+    DataFrame = pd.DataFrame
+    max_rows = job["max_rows"]
+    stdout, stderr = sys.stdout, sys.stderr
+    hook = make_audit_hook(python_read_prefixes(os.path.dirname(job["input_path"])))
+    namespace = {"__name__": "user_code", "__builtins__": curated_builtins(job["allowed_imports"], frozenset(job["forbidden_builtins"]))}
+
+    limit_cpu_from_now(job["timeout_seconds"])
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    sandbox_seccomp.install_job_filter()
+    sys.addaudithook(hook)
+
+    def finish(message, body=()):
+        for stream in (stdout, stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        send(message, body)
+
+    try:
+        exec(code, namespace)
+        entry = namespace.get(job["entry_point"])
+        if not callable(entry):
+            return finish({"status": "error", "kind": "exception",
+                           "message": f"the code does not define a function named '{job['entry_point']}'"})
+        result = entry(df)
+    except MemoryError:
+        return finish({"status": "error", "kind": "memory"})
+    except BaseException as exc:  # SystemExit and KeyboardInterrupt are the user's errors too
+        return finish({"status": "error", "kind": "exception", "message": describe_exception(exc, source_lines)})
+
+    if not isinstance(result, DataFrame):
+        name = "None" if result is None else type(result).__name__
+        return finish({"status": "error", "kind": "type", "type": name})
+    if len(result) > max_rows:
+        return finish({"status": "error", "kind": "rows", "rows": len(result)})
+    if result.shape[1] == 0:
+        return finish({"status": "error", "kind": "no_columns"})
+    try:
+        columns, body = encode_output(result, np, pd)
+    except MemoryError:
+        return finish({"status": "error", "kind": "memory"})
+    except OutputError as exc:
+        return finish({"status": "error", "kind": "output", "message": str(exc)[:ERROR_MESSAGE_MAX_CHARS]})
+    except Exception as exc:
+        message = f"the returned DataFrame could not be converted: {type(exc).__name__}: {exc}"
+        return finish({"status": "error", "kind": "output", "message": message[:ERROR_MESSAGE_MAX_CHARS]})
+    finish({"status": "ok", "rows": len(result), "columns": columns}, body)
+
+
+def probe(sandbox_seccomp):
+    """Start-up self-test: the job filter must load and must stop fork."""
+    sandbox_seccomp.install_job_filter()
+    try:
+        pid = os.fork()
+    except PermissionError:
+        return send({"event": "probe", "seccomp": True})
+    if pid == 0:
+        os._exit(0)
+    send({"event": "probe", "seccomp": False})
+
+
+def main():
+    limits = json.loads(sys.argv[1])
+    apply_limits(limits)
+    # numexpr 2.8.4 evals its input (CVE-2023-39631); without it pandas uses its python engine.
+    sys.modules["numexpr"] = None
+    sys.modules["numba"] = None
+    import numpy as np
+    import pandas as pd
+
+    import sandbox_seccomp
+
+    send({"event": "ready", "python": sys.version.split()[0], "pandas": pd.__version__, "numpy": np.__version__})
+    if limits.get("mode") == "probe":
+        return probe(sandbox_seccomp)
+    job = json.loads(sys.stdin.buffer.read())
+    try:
+        run_job(job, np, pd, sandbox_seccomp)
+    except MemoryError:
+        send({"status": "error", "kind": "memory"})
+
+
+if __name__ == "__main__":
+    status = 0
+    try:
+        main()
+    except BaseException:
+        # Only reachable before user code runs (run_job reports its own errors): a runner fault.
+        import traceback
+
+        traceback.print_exc()
+        status = 1
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        # Skip interpreter teardown: nothing user code registered (atexit, __del__) runs after the result.
+        os._exit(status)

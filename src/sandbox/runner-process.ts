@@ -1,0 +1,404 @@
+import { constants as osConstants } from 'node:os';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { decodeFrame, Frame, MalformedFrame } from './frame';
+import {
+  ERROR_MESSAGE_MAX_CHARS,
+  OUTPUT_MAX_COLUMNS,
+  RESULT_HEADER_MAX_BYTES,
+  SANDBOX_INPUT_FILE,
+  SANDBOX_MAX_OPEN_FILES,
+  SANDBOX_MAX_PROCESSES,
+  SANDBOX_START_TIMEOUT_MS,
+  SANDBOX_STARTUP_CPU_SECONDS,
+} from './sandbox-limits';
+import { SandboxChild } from './sandbox-provider';
+
+export interface RunnerLimits {
+  timeoutMs: number;
+  maxMemoryMb: number;
+  /** Cap on stdout and stderr together. */
+  maxOutputBytes: number;
+  /** Cap on the encoded output frame. */
+  maxResultBytes: number;
+  maxOutputRows: number;
+  scratchBytes: number;
+}
+
+export interface RunnerVersions {
+  python: string;
+  pandas: string;
+}
+
+export interface RunnerPolicy {
+  allowedImports: string[];
+  forbiddenBuiltins: string[];
+  entryPoint: string;
+}
+
+/** What one job needs; its input frame must already be at `hostInputFile`. */
+export interface RunnerJob {
+  code: string;
+  policy: RunnerPolicy;
+}
+
+interface RunOutput {
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+/** The code's own failures are results, not exceptions. */
+export type SandboxRunResult =
+  | (RunOutput & { status: 'success'; frame: Frame })
+  | (RunOutput & { status: 'error'; errorMessage: string });
+
+type StopReason = 'timeout' | 'cancelled' | 'output' | 'result' | 'protocol';
+
+const MIB = 1024 * 1024;
+
+export function formatBytes(bytes: number): string {
+  if (bytes % MIB === 0) return `${bytes / MIB} MB`;
+  if (bytes % 1024 === 0) return `${bytes / 1024} KB`;
+  return `${bytes} bytes`;
+}
+
+const formatCount = (n: number): string => n.toLocaleString('en-US');
+
+/** argv[1] of runner.py and checker.py (sandbox_limits.py); not secret, argv is public. */
+export function limitsArgument(limits: RunnerLimits, mode: 'job' | 'probe' | 'check'): string {
+  return JSON.stringify({
+    memory_bytes: limits.maxMemoryMb * MIB,
+    // Lowered to the job's own budget once pandas is imported; a hard limit can only go down.
+    cpu_seconds: SANDBOX_STARTUP_CPU_SECONDS + Math.ceil(limits.timeoutMs / 1000),
+    file_bytes: limits.scratchBytes,
+    open_files: SANDBOX_MAX_OPEN_FILES,
+    processes: SANDBOX_MAX_PROCESSES,
+    mode,
+  });
+}
+
+/** Collects a stream up to `max` bytes; reports the first byte beyond. */
+class CappedBuffer {
+  private readonly chunks: Buffer[] = [];
+  size = 0;
+  constructor(private readonly max: number) {}
+
+  /** False once the cap is passed (what fits is kept). */
+  push(chunk: Buffer): boolean {
+    const room = this.max - this.size;
+    if (room > 0) this.chunks.push(room >= chunk.length ? chunk : chunk.subarray(0, room));
+    this.size += chunk.length;
+    return this.size <= this.max;
+  }
+
+  buffer(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+/**
+ * One sandboxed runner.py, from start to exit: waits until it has imported pandas,
+ * hands it exactly one job, supervises it (wall-clock timeout, output caps, abort)
+ * and turns what it sends back into a result. Every byte it sends is untrusted.
+ */
+export class RunnerProcess {
+  readonly ready: Promise<RunnerVersions>;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private outputBytes = 0;
+  private readonly stdoutChunks: Buffer[] = [];
+  private readonly stderrChunks: Buffer[] = [];
+  private readonly result: CappedBuffer;
+  private preamble = Buffer.alloc(0);
+  private isReady = false;
+  private hasExited = false;
+  private jobSent = false;
+  private stopReason: StopReason | null = null;
+
+  constructor(
+    private readonly child: SandboxChild,
+    private readonly limits: RunnerLimits,
+  ) {
+    const proc = child.process;
+    this.result = new CappedBuffer(limits.maxResultBytes + RESULT_HEADER_MAX_BYTES);
+    let resolveReady!: (v: RunnerVersions) => void;
+    let rejectReady!: (e: Error) => void;
+    this.ready = new Promise((resolve, reject) => {
+      resolveReady = resolve;
+      rejectReady = reject;
+    });
+    // Callers may never await it (a pooled sandbox that dies unused).
+    this.ready.catch(() => undefined);
+
+    const capture = (target: Buffer[]) => (chunk: Buffer) => {
+      const room = limits.maxOutputBytes - this.outputBytes;
+      if (room > 0) target.push(chunk.subarray(0, room));
+      this.outputBytes += chunk.length;
+      if (this.outputBytes > limits.maxOutputBytes) this.stop('output');
+    };
+    (proc.stdout as Readable).on('data', capture(this.stdoutChunks));
+    (proc.stderr as Readable).on('data', capture(this.stderrChunks));
+    (proc.stdio[3] as Readable).on('data', (chunk: Buffer) => {
+      if (this.isReady) {
+        if (!this.result.push(chunk)) this.stop('result');
+        return;
+      }
+      this.preamble = Buffer.concat([this.preamble, chunk]);
+      const end = this.preamble.indexOf(0x0a);
+      if (end < 0) {
+        if (this.preamble.length > RESULT_HEADER_MAX_BYTES) this.stop('protocol');
+        return;
+      }
+      const versions = parseReady(this.preamble.subarray(0, end));
+      if (!versions) {
+        this.stop('protocol');
+        rejectReady(new Error('the sandbox did not start correctly'));
+        return;
+      }
+      this.isReady = true;
+      resolveReady(versions);
+      const rest = this.preamble.subarray(end + 1);
+      if (rest.length > 0 && !this.result.push(rest)) this.stop('result');
+    });
+    (proc.stdin as Writable).on('error', () => undefined);
+    this.exited = new Promise((resolve) => {
+      proc.on('error', () => {
+        // spawn failure: 'close' still follows with code null... or may not; settle here too.
+        this.hasExited = true;
+        resolve({ code: null, signal: null });
+      });
+      proc.on('close', (code, signal) => {
+        this.hasExited = true;
+        resolve({ code, signal });
+      });
+    });
+    void this.exited.then(() => {
+      if (!this.isReady) rejectReady(new Error('the sandbox exited before it was ready'));
+    });
+  }
+
+  get alive(): boolean {
+    return !this.hasExited && this.stopReason === null;
+  }
+
+  get pid(): number | undefined {
+    return this.child.process.pid;
+  }
+
+  /** Where the job's input frame must be put on the host before `run`. */
+  get hostInputFile(): string {
+    if (!this.child.hostInputDir) throw new Error('this sandbox has no input folder');
+    return join(this.child.hostInputDir, SANDBOX_INPUT_FILE);
+  }
+
+  private get sandboxInputFile(): string {
+    if (!this.child.sandboxInputDir) throw new Error('this sandbox has no input folder');
+    return join(this.child.sandboxInputDir, SANDBOX_INPUT_FILE);
+  }
+
+  /** SIGKILL for the whole sandbox; the run (if any) reports `reason`. */
+  stop(reason: StopReason): void {
+    // After the exit its pid (and process group id) may belong to someone else.
+    if (this.hasExited) return;
+    this.stopReason ??= reason;
+    this.child.kill();
+  }
+
+  /**
+   * For the start-up self-test: closes stdin, waits (at most `timeoutMs`) for the exit
+   * and returns what followed the ready line.
+   */
+  async finish(timeoutMs: number): Promise<Buffer> {
+    (this.child.process.stdin as Writable).end();
+    const timer = setTimeout(() => this.stop('timeout'), timeoutMs);
+    try {
+      await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+    return this.result.buffer();
+  }
+
+  /**
+   * Sends the one job this sandbox will ever run and waits for the outcome. The
+   * timeout counts from the moment the sandbox is ready (a cold start imports pandas first).
+   */
+  async run(job: RunnerJob, signal?: AbortSignal): Promise<SandboxRunResult> {
+    if (this.jobSent) throw new Error('a sandbox runs exactly one job');
+    this.jobSent = true;
+    const onAbort = (): void => this.stop('cancelled');
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const startTimer = setTimeout(() => this.stop('protocol'), SANDBOX_START_TIMEOUT_MS);
+    let timer: NodeJS.Timeout | undefined;
+    let started = Date.now();
+    try {
+      if (
+        await this.ready.then(
+          () => true,
+          () => false,
+        )
+      ) {
+        clearTimeout(startTimer);
+        started = Date.now();
+        timer = setTimeout(() => this.stop('timeout'), this.limits.timeoutMs);
+        const message = {
+          code: job.code,
+          input_path: this.sandboxInputFile,
+          max_rows: this.limits.maxOutputRows,
+          timeout_seconds: Math.ceil(this.limits.timeoutMs / 1000),
+          entry_point: job.policy.entryPoint,
+          allowed_imports: job.policy.allowedImports,
+          forbidden_builtins: job.policy.forbiddenBuiltins,
+        };
+        (this.child.process.stdin as Writable).end(JSON.stringify(message));
+      }
+      const { code, signal: exitSignal } = await this.exited;
+      const out: RunOutput = {
+        stdout: Buffer.concat(this.stdoutChunks).toString('utf8'),
+        stderr: Buffer.concat(this.stderrChunks).toString('utf8'),
+        durationMs: Date.now() - started,
+      };
+      return this.outcome(out, code, exitSignal);
+    } finally {
+      clearTimeout(startTimer);
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private outcome(
+    out: RunOutput,
+    code: number | null,
+    exitSignal: NodeJS.Signals | null,
+  ): SandboxRunResult {
+    const fail = (errorMessage: string): SandboxRunResult => ({
+      ...out,
+      status: 'error',
+      errorMessage,
+    });
+    const seconds = Math.ceil(this.limits.timeoutMs / 1000);
+    switch (this.stopReason) {
+      case 'timeout':
+        return fail(`timed out after ${seconds} s`);
+      case 'cancelled':
+        return fail('cancelled');
+      case 'output':
+        return fail(
+          `printed more than ${formatBytes(this.limits.maxOutputBytes)} to stdout/stderr; that is the limit`,
+        );
+      case 'result':
+        return fail(
+          `output is larger than ${formatBytes(this.limits.maxResultBytes)}; that is the limit`,
+        );
+      case 'protocol':
+        return fail('the sandbox did not start correctly');
+      case null:
+        break;
+    }
+    const raw = this.result.buffer();
+    const newline = raw.indexOf(0x0a);
+    if (newline < 0 || newline > RESULT_HEADER_MAX_BYTES) {
+      const killedBy = exitSignal ?? signalFromExitCode(code);
+      if (killedBy === 'SIGXCPU' || killedBy === 'SIGKILL') {
+        return fail(`timed out after ${seconds} s (CPU time limit)`);
+      }
+      if (killedBy) {
+        return fail(
+          `the sandboxed Python process crashed (${killedBy}); it may have run out of memory ` +
+            `(limit ${this.limits.maxMemoryMb} MB) or accessed invalid memory`,
+        );
+      }
+      return fail(
+        `the sandboxed Python process exited with code ${code ?? 'unknown'} without a result`,
+      );
+    }
+    if (raw.length - newline - 1 > this.limits.maxResultBytes) {
+      return fail(
+        `output is larger than ${formatBytes(this.limits.maxResultBytes)}; that is the limit`,
+      );
+    }
+    let header: unknown;
+    try {
+      header = JSON.parse(raw.subarray(0, newline).toString('utf8'));
+    } catch {
+      return fail('the sandbox returned malformed output: the header is not JSON');
+    }
+    return this.interpret(header, raw.subarray(newline + 1), out);
+  }
+
+  private interpret(header: unknown, body: Buffer, out: RunOutput): SandboxRunResult {
+    const fail = (errorMessage: string): SandboxRunResult => ({
+      ...out,
+      status: 'error',
+      errorMessage: errorMessage.slice(0, ERROR_MESSAGE_MAX_CHARS),
+    });
+    const h = (typeof header === 'object' && header !== null ? header : {}) as Record<
+      string,
+      unknown
+    >;
+    if (h.status === 'ok') {
+      try {
+        const frame = decodeFrame(h, body, {
+          maxRows: this.limits.maxOutputRows,
+          maxColumns: OUTPUT_MAX_COLUMNS,
+        });
+        return { ...out, status: 'success', frame };
+      } catch (error) {
+        if (error instanceof MalformedFrame)
+          return fail(`the sandbox returned malformed output: ${error.message}`);
+        throw error;
+      }
+    }
+    const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+    switch (h.kind) {
+      case 'memory':
+        return fail(`used more than ${this.limits.maxMemoryMb} MB of memory`);
+      case 'rows': {
+        const rows =
+          typeof h.rows === 'number' && Number.isSafeInteger(h.rows)
+            ? formatCount(h.rows)
+            : 'too many';
+        return fail(
+          `output has ${rows} rows; the limit is ${formatCount(this.limits.maxOutputRows)}`,
+        );
+      }
+      case 'type': {
+        const type =
+          text(h.type)
+            .replace(/[^\w.]/g, '')
+            .slice(0, 100) || 'something else';
+        const article = type === 'None' ? '' : /^[aeiou]/i.test(type) ? 'an ' : 'a ';
+        return fail(`transform returned ${article}${type}, not a DataFrame`);
+      }
+      case 'no_columns':
+        return fail('transform returned a DataFrame with no columns');
+      case 'exception':
+      case 'output':
+        return fail(text(h.message) || 'the code failed');
+      default:
+        return fail('the sandbox returned malformed output: unknown result');
+    }
+  }
+}
+
+/** bubblewrap reports a sandboxed process killed by signal N as exit code 128 + N. */
+function signalFromExitCode(code: number | null): NodeJS.Signals | null {
+  if (code === null || code <= 128) return null;
+  const entry = Object.entries(osConstants.signals).find(([, n]) => n === code - 128);
+  return entry ? (entry[0] as NodeJS.Signals) : null;
+}
+
+function parseReady(line: Buffer): RunnerVersions | null {
+  try {
+    const ready = JSON.parse(line.toString('utf8')) as Record<string, unknown>;
+    if (
+      ready.event !== 'ready' ||
+      typeof ready.python !== 'string' ||
+      typeof ready.pandas !== 'string'
+    )
+      return null;
+    return { python: ready.python.slice(0, 50), pandas: ready.pandas.slice(0, 50) };
+  } catch {
+    return null;
+  }
+}
