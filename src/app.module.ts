@@ -1,10 +1,8 @@
 import { ExecutionModule } from './execution/execution.module';
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { GlobalExceptionFilter } from './common/http/global-exception.filter';
-import { RequestIdMiddleware } from './common/http/request-id.middleware';
-import { SecurityHeadersMiddleware } from './common/http/security-headers.middleware';
 import { ContractValidationPipe } from './common/http/validation.pipe';
 import { LoggingModule } from './common/logging/logging.module';
 import { StartupChecks } from './common/startup-checks';
@@ -16,6 +14,10 @@ import { InstructionsModule } from './instructions/instructions.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { UploadModule } from './upload/upload.module';
 
+/**
+ * The modular monolith. Request id and security headers are Express middleware in
+ * app.setup.ts, because they must run before body parsing.
+ */
 @Module({
   imports: [
     AppConfigModule,
@@ -35,8 +37,4 @@ import { UploadModule } from './upload/upload.module';
     { provide: APP_FILTER, useClass: GlobalExceptionFilter },
   ],
 })
-export class AppModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestIdMiddleware, SecurityHeadersMiddleware).forRoutes('*');
-  }
-}
+export class AppModule {}

@@ -2,6 +2,10 @@ import { INestApplication } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
+import { BadRequest } from './common/errors/domain-errors';
+import { RequestIdMiddleware } from './common/http/request-id.middleware';
+import { SecurityHeadersMiddleware } from './common/http/security-headers.middleware';
 import { AppLogger } from './common/logging/app-logger.service';
 import { appConfig } from './config/configuration';
 
@@ -9,7 +13,12 @@ import { appConfig } from './config/configuration';
 export function configureApp(app: NestExpressApplication): INestApplication {
   const cfg = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
   app.useLogger(app.get(AppLogger));
+  // First, so that even a request refused by the body parser gets its id and headers.
+  const requestId = new RequestIdMiddleware();
+  const securityHeaders = new SecurityHeadersMiddleware();
+  app.use(requestId.use.bind(requestId), securityHeaders.use.bind(securityHeaders));
   app.useBodyParser('json', { limit: '1mb' });
+  app.use(explainBodyParserErrors);
   app.setGlobalPrefix(cfg.apiPrefix, { exclude: ['health', 'docs', 'docs-json'] });
   app.enableCors({
     origin: cfg.allowedOrigins.includes('*') ? true : cfg.allowedOrigins,
@@ -29,4 +38,19 @@ export function configureApp(app: NestExpressApplication): INestApplication {
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   }
   return app;
+}
+
+/** Nest would pass on body-parser's raw message; say what is wrong in the contract's words. */
+function explainBodyParserErrors(
+  error: unknown,
+  _req: Request,
+  _res: Response,
+  next: NextFunction,
+): void {
+  const type = (error as { type?: unknown } | null)?.type;
+  if (type === 'entity.parse.failed') {
+    next(new BadRequest(`Request body is not valid JSON: ${(error as Error).message}`));
+    return;
+  }
+  next(error);
 }

@@ -93,3 +93,43 @@ describe('production mode', () => {
     );
   });
 });
+
+describe('request bodies', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => t.close());
+
+  it('answers malformed JSON with 400 {detail}', async () => {
+    const res = await request(t.http)
+      .post(`${t.prefix}/instructions/refine`)
+      .set('Content-Type', 'application/json')
+      .send('{"session_id": ')
+      .expect(400);
+    expect(res.body.detail).toMatch(/^Request body is not valid JSON/);
+    expect(res.headers['x-request-id']).toBeDefined();
+  });
+
+  it('answers an invalid body with 422 and one item per problem', async () => {
+    const res = await request(t.http)
+      .post(`${t.prefix}/instructions/refine`)
+      .send({ session_id: 42, raw_instructions: 'short' })
+      .expect(422);
+    const locs = (res.body.detail as { loc: string[] }[]).map((d) => d.loc.join('.'));
+    expect(locs).toEqual(expect.arrayContaining(['body.session_id', 'body.raw_instructions']));
+    for (const item of res.body.detail) {
+      expect(typeof item.msg).toBe('string');
+      expect(typeof item.type).toBe('string');
+    }
+  });
+
+  it('answers a body over the JSON limit with 413', async () => {
+    const res = await request(t.http)
+      .post(`${t.prefix}/instructions/refine`)
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ raw_instructions: 'x'.repeat(2 * 1024 * 1024) }))
+      .expect(413);
+    expect(res.body).toEqual({ detail: 'Request body is too large' });
+  });
+});

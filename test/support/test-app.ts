@@ -48,26 +48,28 @@ export async function startTestApp(
       else process.env[k] = v;
     }
   };
-  let app: INestApplication;
+  let app: INestApplication | undefined;
   try {
     const moduleRef = await override(Test.createTestingModule({ imports: [AppModule] })).compile();
-    const nest = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
-    configureApp(nest);
-    await nest.init();
-    app = nest;
+    app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
+    configureApp(app as NestExpressApplication);
+    await app.init();
   } catch (error) {
+    // A start that fails half way may have spawned sandboxes or opened DuckDB: close them.
+    await app?.close().catch(() => undefined);
     restore();
     rmSync(root, { recursive: true, force: true });
     throw error;
   }
+  const started = app;
   const prefix = process.env.API_PREFIX ?? '/api/v1';
   return {
-    app,
-    http: app.getHttpServer(),
+    app: started,
+    http: started.getHttpServer(),
     root,
     prefix,
     async close() {
-      await app.close();
+      await started.close();
       restore();
       rmSync(root, { recursive: true, force: true });
     },

@@ -1,0 +1,82 @@
+import { ArgumentsHost, BadRequestException, HttpStatus } from '@nestjs/common';
+import {
+  BadRequest,
+  CodeRejected,
+  JobNotFound,
+  ModelUnavailable,
+  OutputNotAvailable,
+  ServiceUnavailable,
+  SessionNotFound,
+  UploadRejected,
+  UploadTooLarge,
+} from '../errors/domain-errors';
+import { AppLogger } from '../logging/app-logger.service';
+import { GlobalExceptionFilter } from './global-exception.filter';
+
+function fakeHttp(headersSent = false) {
+  const res = {
+    headersSent,
+    writableEnded: false,
+    statusCode: 0,
+    body: undefined as unknown,
+    ended: false,
+    status(code: number) {
+      this.statusCode = code;
+      return this;
+    },
+    json(body: unknown) {
+      this.body = body;
+    },
+    end() {
+      this.ended = true;
+    },
+  };
+  const host = {
+    switchToHttp: () => ({ getResponse: () => res, getRequest: () => ({ method: 'GET', path: '/x' }) }),
+  } as unknown as ArgumentsHost;
+  return { res, host };
+}
+
+describe('GlobalExceptionFilter', () => {
+  const logged: unknown[] = [];
+  const logger = { error: (e: unknown) => logged.push(e) } as unknown as AppLogger;
+  const filter = new GlobalExceptionFilter(logger);
+
+  it.each([
+    [new SessionNotFound('abc'), HttpStatus.NOT_FOUND, "Session 'abc' not found"],
+    [new JobNotFound('j'), HttpStatus.NOT_FOUND, "Job 'j' not found"],
+    [new OutputNotAvailable('j', 'error'), HttpStatus.NOT_FOUND, /no output/],
+    [new UploadTooLarge(1024 * 1024), HttpStatus.PAYLOAD_TOO_LARGE, /1 MB/],
+    [new UploadRejected('The file is empty'), HttpStatus.BAD_REQUEST, 'The file is empty'],
+    [new CodeRejected(['line 1: import os']), HttpStatus.BAD_REQUEST, /import os/],
+    [new BadRequest('Unknown format'), HttpStatus.BAD_REQUEST, 'Unknown format'],
+    [new ModelUnavailable('Set ANTHROPIC_API_KEY'), HttpStatus.SERVICE_UNAVAILABLE, /ANTHROPIC_API_KEY/],
+    [new ServiceUnavailable('busy'), HttpStatus.SERVICE_UNAVAILABLE, 'busy'],
+  ])('maps %p', (error, status, detail) => {
+    const { res, host } = fakeHttp();
+    filter.catch(error, host);
+    expect(res.statusCode).toBe(status);
+    expect((res.body as { detail: string }).detail).toMatch(detail);
+  });
+
+  it('keeps HttpException messages in the {detail} shape', () => {
+    const { res, host } = fakeHttp();
+    filter.catch(new BadRequestException('nope'), host);
+    expect(res).toMatchObject({ statusCode: 400, body: { detail: 'nope' } });
+  });
+
+  it('hides unknown errors behind a generic 500 and logs them', () => {
+    const { res, host } = fakeHttp();
+    logged.length = 0;
+    filter.catch(new Error('ENOENT: /srv/secret/path'), host);
+    expect(res).toMatchObject({ statusCode: 500, body: { detail: 'Internal server error' } });
+    expect(logged).toHaveLength(1);
+  });
+
+  it('only ends a response whose stream already started', () => {
+    const { res, host } = fakeHttp(true);
+    filter.catch(new Error('late'), host);
+    expect(res.ended).toBe(true);
+    expect(res.body).toBeUndefined();
+  });
+});
