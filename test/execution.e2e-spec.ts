@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -202,7 +202,7 @@ def transform(df):
     });
 
     it('loads the values themselves faithfully (nulls as NaN/NaT, booleans, timestamps)', async () => {
-      const csv = 'n,x,flag,when\n1,,true,2024-03-04 05:06:07\n2,2.5,,\n';
+      const csv = 'n,x,flag,when,s\n1,,true,2024-03-04 05:06:07,héllo wörld\n2,2.5,,,\n';
       const sid = await uploadCsv(t, csv);
       const job = await run(
         t,
@@ -217,6 +217,8 @@ def transform(df):
         "when0": [df["when"][0].isoformat()],
         "when1_is_nat": [df["when"][1] is pd.NaT],
         "n_sum": [int(df["n"].sum())],
+        "s0": [df["s"][0]],
+        "s1_is_nan": [bool(pd.isna(df["s"][1]))],
     })
 `,
       );
@@ -228,6 +230,8 @@ def transform(df):
           when0: '2024-03-04T05:06:07',
           when1_is_nat: true,
           n_sum: 3,
+          s0: 'héllo wörld',
+          s1_is_nan: true,
         },
       ]);
     });
@@ -282,6 +286,68 @@ def transform(df):
       });
       expect(job.preview_rows[0].stamps).toBe('2024-01-01T10:00:00');
       expect(String(job.preview_rows[0].utc)).toMatch(/^2024-01-01T10:00:00/);
+    });
+
+    it('keeps many text values in file order, missing ones as NaN', async () => {
+      const rows = 150_000;
+      const lines = ['i,s'];
+      for (let i = 0; i < rows; i++) lines.push(`${i},${i % 7 === 0 ? '' : `v${i}`}`);
+      const sid = await uploadCsv(t, lines.join('\n'));
+      const job = await run(
+        t,
+        sid,
+        `import pandas as pd
+
+def transform(df):
+    expected = ["v%d" % i for i in df["i"]]
+    present = df["s"].notna()
+    ok = bool((df.loc[present, "s"] == pd.Series(expected)[present]).all())
+    return pd.DataFrame({"rows": [len(df)], "ok": [ok], "missing": [int((~present).sum())]})
+`,
+      );
+      expect(job.preview_rows).toEqual([{ rows, ok: true, missing: Math.ceil(rows / 7) }]);
+    });
+
+    it('ordinary pandas keeps working under every sandbox layer', async () => {
+      const job = await run(
+        t,
+        session,
+        `import json
+import re
+import statistics
+from collections import Counter
+from datetime import datetime
+from zoneinfo import ZoneInfo
+import numpy as np
+import pandas as pd
+
+def transform(df):
+    df = df.copy()
+    df["when"] = pd.to_datetime(df["when"]).dt.tz_localize("UTC").dt.tz_convert("Europe/Paris")
+    limit = 2
+    big = df.query("id > @limit").eval("double = amount * 2")
+    pivot = big.pivot_table(index="region", values="double", aggfunc="sum").reset_index()
+    merged = pivot.merge(df.groupby("region", as_index=False)["id"].count(), on="region")
+    merged["rolling"] = merged["id"].rolling(2, min_periods=1).mean()
+    merged["upper"] = merged["region"].str.upper().apply(lambda s: re.sub("[AEIOU]", "*", s))
+    merged["paris"] = datetime(2024, 7, 1, tzinfo=ZoneInfo("Europe/Paris")).isoformat()
+    merged["stats"] = json.dumps({"median": statistics.median(df["id"]), "top": Counter(df["region"]).most_common(1)[0][0]})
+    merged["offset"] = str(df["when"].iloc[0].utcoffset())
+    merged["std"] = float(np.std(df["id"]))
+    return merged.sort_values("region")
+`,
+      );
+      expect(job.error_message).toBeNull();
+      expect(job.preview_rows[0]).toMatchObject({
+        region: 'east',
+        double: 14,
+        id: 1,
+        rolling: 1,
+        upper: '**ST',
+        paris: '2024-07-01T00:00:00+02:00',
+        stats: '{"median": 4, "top": "north"}',
+        offset: '1:00:00',
+      });
     });
 
     it('caps the preview at PREVIEW_ROW_COUNT rows in order', async () => {
@@ -524,6 +590,33 @@ def transform(df):
     });
   });
 
+  describe('primed sandboxes', () => {
+    it("primes a sandbox with the session's data for the next run and drops it with the session", async () => {
+      const sid = await uploadCsv(t, SALES);
+      const pool = t.app.get(SandboxPool);
+      expect(pool.primedFor(sid)).toBeNull();
+      await run(t, sid, GROUP_BY);
+      await until(() => pool.primedFor(sid)?.ready === true);
+      const primedPid = pool.primedFor(sid)!.pid!;
+      const second = await run(t, sid, GROUP_BY);
+      expect(second.preview_rows).toEqual(EXPECTED_GROUPS);
+      // The primed sandbox ran that job and exited (one job per sandbox).
+      expect(() => process.kill(primedPid, 0)).toThrow();
+      await until(() => pool.primedFor(sid)?.ready === true);
+      const next = pool.primedFor(sid)!.pid!;
+      await request(t.http).delete(`${t.prefix}/sessions/${sid}`).expect(204);
+      expect(pool.primedFor(sid)).toBeNull();
+      await until(() => {
+        try {
+          process.kill(next, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      });
+    });
+  });
+
   describe('session end', () => {
     it('deleting the session cancels its running job and kills its sandbox', async () => {
       const sid = await uploadCsv(t, SALES);
@@ -542,6 +635,17 @@ def transform(df):
   });
 });
 
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .split(' ')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
 describe('Execution: shutdown leaves nothing behind', () => {
   it('kills running sandboxes and removes the sandbox folders on close', async () => {
     const t = await startTestApp({ SANDBOX_TIMEOUT_SECONDS: '30', SANDBOX_POOL_SIZE: '1' });
@@ -553,9 +657,12 @@ describe('Execution: shutdown leaves nothing behind', () => {
       const pool = t.app.get(SandboxPool);
       // One sandbox busy with the job, one warm in the pool.
       await until(() => pool.busyCount === 1 && pool.idleCount === 1);
-      pids = pool.pids();
+      const outer = pool.pids();
+      expect(outer).toHaveLength(2);
+      // The processes bubblewrap forked must go too, reaped rather than left as zombies.
+      pids = [...outer, ...outer.flatMap(childrenOf)];
+      expect(pids.length).toBeGreaterThan(outer.length);
       base = t.app.get(SandboxWorkspace).baseDir;
-      expect(pids).toHaveLength(2);
       expect(existsSync(base)).toBe(true);
     } finally {
       await t.close();

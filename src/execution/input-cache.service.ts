@@ -9,6 +9,8 @@ import { Session } from '../sessions/session';
 import { SessionsService } from '../sessions/sessions.service';
 
 const INPUT_FILE = 'sandbox-input.bin';
+/** Rows per string_agg slice when joining a text column in DuckDB. */
+const TEXT_SLICE_ROWS = 65_536;
 
 interface ColumnPlan {
   name: string;
@@ -42,12 +44,11 @@ function planColumn(name: string, dtype: string, duckdbType: string): ColumnPlan
   }
 }
 
-/** Accumulates one column's values from DuckDB chunks. */
+/** Accumulates one fixed-width column's values from DuckDB chunks (text is joined in SQL). */
 class ColumnBuilder {
   private readonly valid: Uint8Array;
   private anyMissing = false;
-  private readonly fixed: BigInt64Array | Float64Array | Uint8Array | null;
-  private readonly texts: string[] | null;
+  private readonly values: BigInt64Array | Float64Array | Uint8Array;
 
   constructor(
     private readonly plan: ColumnPlan,
@@ -55,15 +56,12 @@ class ColumnBuilder {
   ) {
     this.valid = new Uint8Array(rows);
     const k = plan.kind;
-    this.fixed =
+    this.values =
       k === 'f'
         ? new Float64Array(rows)
         : k === 'b'
           ? new Uint8Array(rows)
-          : k === 's'
-            ? null
-            : new BigInt64Array(rows);
-    this.texts = k === 's' ? new Array<string>(rows) : null;
+          : new BigInt64Array(rows);
   }
 
   add(vector: DuckDBVector, offset: number, count: number): void {
@@ -71,7 +69,7 @@ class ColumnBuilder {
     const valid = this.valid;
     switch (this.plan.kind) {
       case 'f': {
-        const out = this.fixed as Float64Array;
+        const out = this.values as Float64Array;
         for (let i = 0; i < count; i++) {
           const v = vector.getItem(i) as number | null;
           out[offset + i] = v ?? NaN;
@@ -80,7 +78,7 @@ class ColumnBuilder {
         break;
       }
       case 'b': {
-        const out = this.fixed as Uint8Array;
+        const out = this.values as Uint8Array;
         for (let i = 0; i < count; i++) {
           const v = vector.getItem(i) as boolean | null;
           out[offset + i] = v ? 1 : 0;
@@ -88,17 +86,8 @@ class ColumnBuilder {
         }
         break;
       }
-      case 's': {
-        const out = this.texts as string[];
-        for (let i = 0; i < count; i++) {
-          const v = vector.getItem(i) as string | null;
-          out[offset + i] = v ?? '';
-          valid[offset + i] = v === null ? 0 : 1;
-        }
-        break;
-      }
       default: {
-        const out = this.fixed as BigInt64Array;
+        const out = this.values as BigInt64Array;
         for (let i = 0; i < count; i++) {
           const v = vector.getItem(i) as bigint | null;
           out[offset + i] = v ?? 0n;
@@ -118,17 +107,13 @@ class ColumnBuilder {
     };
     switch (this.plan.kind) {
       case 'f':
-        return { ...base, kind: 'f', values: this.fixed as Float64Array };
+        return { ...base, kind: 'f', values: this.values as Float64Array };
       case 'b':
-        return { ...base, kind: 'b', values: this.fixed as Uint8Array };
+        return { ...base, kind: 'b', values: this.values as Uint8Array };
       case 's':
-        return { ...base, kind: 's', values: this.texts as string[] };
+        throw new Error('text columns are joined in SQL');
       default:
-        return {
-          ...base,
-          kind: this.plan.kind,
-          values: this.fixed as BigInt64Array,
-        };
+        return { ...base, kind: this.plan.kind, values: this.values as BigInt64Array };
     }
   }
 }
@@ -167,11 +152,13 @@ export class InputCache {
     const rows = session.dataset.rowCount;
     const columns = await this.duckdb.withConnection(async (conn) => {
       const plans = await this.plan(conn, session);
-      const builders = plans.map((p) => new ColumnBuilder(p, rows));
-      if (plans.length > 0) {
-        const select = plans.map((p, i) => `${p.select} AS c${i}`).join(', ');
+      const table = quoteIdent(session.table);
+      const fixed = plans.filter((p) => p.kind !== 's');
+      const builders = new Map(fixed.map((p) => [p, new ColumnBuilder(p, rows)]));
+      if (fixed.length > 0) {
+        const select = fixed.map((p, i) => `${p.select} AS c${i}`).join(', ');
         // preserve_insertion_order (DuckDB's default) keeps a plain scan in file order.
-        const result = await conn.stream(`SELECT ${select} FROM ${quoteIdent(session.table)}`);
+        const result = await conn.stream(`SELECT ${select} FROM ${table}`);
         let offset = 0;
         for (
           let chunk = await result.fetchChunk();
@@ -179,12 +166,22 @@ export class InputCache {
           chunk = await result.fetchChunk()
         ) {
           if (offset + chunk.rowCount > rows) throw new Error('the session table grew');
-          builders.forEach((b, i) => b.add(chunk.getColumnVector(i), offset, chunk.rowCount));
+          fixed.forEach((p, i) =>
+            builders.get(p)!.add(chunk.getColumnVector(i), offset, chunk.rowCount),
+          );
           offset += chunk.rowCount;
         }
         if (offset !== rows) throw new Error('the session table does not match its row count');
       }
-      return builders.map((b) => b.build());
+      const out: FrameColumn[] = [];
+      for (const plan of plans) {
+        out.push(
+          plan.kind === 's'
+            ? await this.text(conn, table, plan, rows)
+            : builders.get(plan)!.build(),
+        );
+      }
+      return out;
     });
     const handle = await open(partial, 'w', 0o600);
     try {
@@ -199,6 +196,36 @@ export class InputCache {
       throw error;
     });
     return final;
+  }
+
+  /**
+   * A text column joined by DuckDB (string_agg, in slices of rows) rather than value by
+   * value in JS: reading a million strings one by one costs ~0.8 s, this ~0.15 s.
+   */
+  private async text(
+    conn: DuckDBConnection,
+    table: string,
+    plan: ColumnPlan,
+    rows: number,
+  ): Promise<FrameColumn> {
+    const c = quoteIdent(plan.name);
+    const value = `replace(coalesce(${plan.select}, ''), chr(0), chr(65533))`;
+    const reader = await conn.runAndReadAll(
+      `SELECT rowid // ${TEXT_SLICE_ROWS} AS slice,
+              string_agg(${value}, chr(0) ORDER BY rowid) AS text,
+              string_agg(CASE WHEN ${c} IS NULL THEN '0' ELSE '1' END, '' ORDER BY rowid) AS present
+       FROM ${table} GROUP BY slice ORDER BY slice`,
+    );
+    const slices = reader.getRows();
+    const present = slices.map((r) => String(r[2] ?? '')).join('');
+    if (present.length !== rows) throw new Error('the session table does not match its row count');
+    let valid: Uint8Array | null = null;
+    if (present.includes('0')) {
+      valid = new Uint8Array(rows);
+      for (let i = 0; i < rows; i++) valid[i] = present.charCodeAt(i) === 0x31 ? 1 : 0;
+    }
+    const text = Buffer.from(slices.map((r) => String(r[1] ?? '')).join('\u0000'), 'utf8');
+    return { name: plan.name, dtype: plan.dtype, kind: 's', text, valid };
   }
 
   private async plan(conn: DuckDBConnection, session: Session): Promise<ColumnPlan[]> {

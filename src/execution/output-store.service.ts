@@ -1,45 +1,25 @@
-import {
-  BIGINT,
-  BOOLEAN,
-  DOUBLE,
-  DuckDBAppender,
-  DuckDBDataChunk,
-  DuckDBTimestampTZValue,
-  DuckDBTimestampValue,
-  DuckDBType,
-  DuckDBVector,
-  TIMESTAMP,
-  TIMESTAMPTZ,
-  VARCHAR,
-} from '@duckdb/node-api';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { randomBytes } from 'node:crypto';
-import { DuckDbService, JsonRow, quoteIdent } from '../duckdb/duckdb.service';
-import { Frame, FrameColumn } from '../sandbox/frame';
+import { mkdir, open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { storageConfig } from '../config/configuration';
+import { DuckDbService, JsonRow, quoteIdent, quoteLiteral } from '../duckdb/duckdb.service';
+import { DecodedColumn, DecodedFrame } from '../sandbox/frame';
 import { OUTPUT_COLUMN_NAME_MAX_CHARS } from '../sandbox/sandbox-limits';
+import { ParquetColumn, writeParquet } from './parquet-writer';
 
-/** DuckDB's data chunks hold at most this many rows (its vector size). */
-const CHUNK_ROWS = 2048;
 /** pandas' nanosecond timestamps span ±2^63 ns; anything beyond is not a real value. */
 const MAX_TIMESTAMP_MICROS = 9_223_372_036_854_775n;
 
-const TYPES: Record<FrameColumn['kind'], DuckDBType> = {
-  i: BIGINT,
-  f: DOUBLE,
-  b: BOOLEAN,
-  t: TIMESTAMP,
-  z: TIMESTAMPTZ,
-  s: VARCHAR,
-};
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
 
 export interface StoredOutput {
   table: string;
   columns: string[];
   rows: number;
 }
-
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
 
 /**
  * Column names from untrusted output: control characters replaced, length bounded,
@@ -58,93 +38,94 @@ export function safeColumnNames(names: string[]): string[] {
   });
 }
 
-function fillVector(vector: DuckDBVector, column: FrameColumn, from: number, count: number): void {
-  const valid = column.valid;
-  const present = (j: number): boolean => valid === null || valid[j] !== 0;
-  // One loop per kind keeps each monomorphic.
+/** Present unless the frame says missing, or the value itself means missing (NaN, out of range). */
+function validity(
+  rows: number,
+  valid: Uint8Array | null,
+  missing: (i: number) => boolean,
+): Uint8Array | null {
+  let out: Uint8Array | null = valid;
+  for (let i = 0; i < rows; i++) {
+    if ((valid === null || valid[i] !== 0) && missing(i)) {
+      out ??= new Uint8Array(rows).fill(1);
+      out[i] = 0;
+    }
+  }
+  return out;
+}
+
+/** A decoded column as a Parquet column named `c<index>` (names are applied in SQL). */
+function toParquet(column: DecodedColumn, index: number, rows: number): ParquetColumn {
+  const name = `c${index}`;
   switch (column.kind) {
-    case 'i': {
-      const values = column.values;
-      for (let i = 0; i < count; i++)
-        vector.setItem(i, present(from + i) ? values[from + i] : null);
-      break;
-    }
+    case 'i':
+      return { name, type: 'int64', values: column.values, valid: column.valid };
     case 'f': {
+      // NaN is how pandas writes "missing"; it is stored as NULL.
       const values = column.values;
-      for (let i = 0; i < count; i++) {
-        const v = values[from + i];
-        // NaN is how pandas writes "missing"; it is stored as NULL.
-        vector.setItem(i, v === v && present(from + i) ? v : null);
-      }
-      break;
+      return {
+        name,
+        type: 'double',
+        values,
+        valid: validity(rows, column.valid, (i) => values[i] !== values[i]),
+      };
     }
-    case 'b': {
-      const values = column.values;
-      for (let i = 0; i < count; i++)
-        vector.setItem(i, present(from + i) ? values[from + i] !== 0 : null);
-      break;
-    }
+    case 'b':
+      return { name, type: 'boolean', values: column.values, valid: column.valid };
     case 't':
     case 'z': {
       const values = column.values;
-      const make =
-        column.kind === 't'
-          ? (v: bigint) => new DuckDBTimestampValue(v)
-          : (v: bigint) => new DuckDBTimestampTZValue(v);
-      for (let i = 0; i < count; i++) {
-        const v = values[from + i];
-        const ok = present(from + i) && v <= MAX_TIMESTAMP_MICROS && v >= -MAX_TIMESTAMP_MICROS;
-        vector.setItem(i, ok ? make(v) : null);
-      }
-      break;
+      const outOfRange = (i: number): boolean =>
+        values[i] > MAX_TIMESTAMP_MICROS || values[i] < -MAX_TIMESTAMP_MICROS;
+      return {
+        name,
+        type: 'timestamp',
+        utc: column.kind === 'z',
+        values,
+        valid: validity(rows, column.valid, outOfRange),
+      };
     }
-    case 's': {
-      const values = column.values;
-      for (let i = 0; i < count; i++)
-        vector.setItem(i, present(from + i) ? values[from + i] : null);
-      break;
-    }
-  }
-  vector.flush();
-}
-
-function append(appender: DuckDBAppender, frame: Frame): void {
-  const types = frame.columns.map((c) => TYPES[c.kind]);
-  for (let from = 0; from < frame.rows; from += CHUNK_ROWS) {
-    const count = Math.min(CHUNK_ROWS, frame.rows - from);
-    const chunk = DuckDBDataChunk.create(types, count);
-    frame.columns.forEach((column, c) => fillVector(chunk.getColumnVector(c), column, from, count));
-    appender.appendDataChunk(chunk);
+    case 's':
+      return { name, type: 'utf8', text: column.text, valid: column.valid };
   }
 }
 
-/** Jobs' outputs in the DuckDB cache, under server-generated names. */
+/**
+ * Jobs' outputs in the DuckDB cache, under server-generated names. The validated frame
+ * is written as a Parquet file (columns copied nearly as they are) that DuckDB loads
+ * with one CREATE TABLE ... AS SELECT, giving the columns their (sanitised) names.
+ */
 @Injectable()
 export class OutputStore {
-  constructor(private readonly duckdb: DuckDbService) {}
+  constructor(
+    @Inject(storageConfig.KEY) private readonly storage: ConfigType<typeof storageConfig>,
+    private readonly duckdb: DuckDbService,
+  ) {}
 
-  /** Stores a frame the sandbox returned (already validated by decodeFrame). */
-  async save(frame: Frame): Promise<StoredOutput> {
+  async save(frame: DecodedFrame): Promise<StoredOutput> {
     const table = `job_${randomBytes(12).toString('hex')}`;
     const columns = safeColumnNames(frame.columns.map((c) => c.name));
-    const definition = columns.map(
-      (name, i) => `${quoteIdent(name)} ${TYPES[frame.columns[i].kind].toString()}`,
-    );
-    await this.duckdb.withConnection(async (conn) => {
-      await conn.run(`CREATE TABLE ${quoteIdent(table)} (${definition.join(', ')})`);
+    const dir = join(this.storage.tempDir, 'outputs');
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const file = join(dir, `${table}.parquet`);
+    try {
+      const parts = writeParquet(
+        frame.columns.map((c, i) => toParquet(c, i, frame.rows)),
+        frame.rows,
+      );
+      const handle = await open(file, 'w', 0o600);
       try {
-        const appender = await conn.createAppender(table);
-        try {
-          append(appender, frame);
-          appender.flushSync();
-        } finally {
-          appender.closeSync();
-        }
-      } catch (error) {
-        await conn.run(`DROP TABLE IF EXISTS ${quoteIdent(table)}`).catch(() => undefined);
-        throw error;
+        await handle.writev(parts);
+      } finally {
+        await handle.close();
       }
-    });
+      const select = columns.map((name, i) => `c${i} AS ${quoteIdent(name)}`).join(', ');
+      await this.duckdb.run(
+        `CREATE TABLE ${quoteIdent(table)} AS SELECT ${select} FROM read_parquet(${quoteLiteral(file)})`,
+      );
+    } finally {
+      await rm(file, { force: true });
+    }
     return { table, columns, rows: frame.rows };
   }
 

@@ -15,7 +15,7 @@ import {
   SandboxLaunchOptions,
   SandboxProvider,
 } from './sandbox-provider';
-import { killProcessGroup, SANDBOX_STDIO } from './sandbox-spawn';
+import { killBubblewrap, SANDBOX_STDIO } from './sandbox-spawn';
 import { SandboxWorkspace } from './sandbox-workspace';
 
 const BWRAP_CANDIDATES = ['/usr/bin/bwrap', '/usr/local/bin/bwrap', '/bin/bwrap'];
@@ -121,6 +121,10 @@ export class BubblewrapSandbox extends SandboxProvider {
     return new BubblewrapSandbox(bwrap, seccompFile, options, workspace);
   }
 
+  sandboxInputDir(): string {
+    return SANDBOX_INPUT_DIR;
+  }
+
   launch(options: SandboxLaunchOptions): SandboxChild {
     const args = [
       ...this.fixedArgs,
@@ -156,8 +160,8 @@ export class BubblewrapSandbox extends SandboxProvider {
       return {
         process: child,
         hostInputDir: options.inputDir ?? null,
-        sandboxInputDir: options.inputDir ? SANDBOX_INPUT_DIR : null,
-        kill: () => killProcessGroup(child),
+        sandboxInputDir: options.inputDir ? this.sandboxInputDir() : null,
+        kill: () => killBubblewrap(child),
       };
     } finally {
       closeSync(seccompFd);

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { Readable, Writable } from 'node:stream';
 import { sandboxConfig } from '../config/configuration';
@@ -9,7 +9,8 @@ import {
   ERROR_MESSAGE_MAX_CHARS,
 } from './sandbox-limits';
 import { loadPolicy, LoadedPolicy } from './sandbox-policy';
-import { SandboxProvider } from './sandbox-provider';
+import { SandboxChild, SandboxProvider } from './sandbox-provider';
+import { SandboxStatusService } from './sandbox-status.service';
 
 interface Violation {
   line: number;
@@ -40,20 +41,34 @@ const describe = (v: Violation): string =>
  * security boundary.
  */
 @Injectable()
-export class CodeChecker {
+export class CodeChecker implements OnModuleInit, BeforeApplicationShutdown {
   readonly policy: LoadedPolicy = loadPolicy();
+  /** Checkers started ahead (interpreter up, limits and seccomp applied), one request each. */
+  private readonly idle: WaitingChecker[] = [];
+  private closed = false;
 
   constructor(
     @Inject(sandboxConfig.KEY) private readonly cfg: ConfigType<typeof sandboxConfig>,
     private readonly provider: SandboxProvider,
+    private readonly status: SandboxStatusService,
   ) {}
+
+  onModuleInit(): void {
+    this.refill();
+  }
+
+  beforeApplicationShutdown(): void {
+    this.closed = true;
+    for (const checker of this.idle.splice(0)) checker.child.kill();
+  }
 
   /** Every violation as one line of text; empty when the code may run. */
   async check(code: string): Promise<string[]> {
-    const child = this.provider.launch({
-      script: 'checker.py',
-      args: [limitsArgument(this.cfg, 'check')],
-    });
+    let checker: WaitingChecker | undefined;
+    while ((checker = this.idle.shift()) && checker.exited) checker = undefined;
+    checker ??= this.start();
+    this.refill();
+    const { child, closed } = checker;
     const proc = child.process;
     const chunks: Buffer[] = [];
     let size = 0;
@@ -68,13 +83,6 @@ export class CodeChecker {
         failure ??= 'too much output';
         child.kill();
       } else chunks.push(chunk);
-    });
-    (proc.stderr as Readable).resume();
-    (proc.stdio[3] as Readable | null)?.resume();
-    (proc.stdin as Writable).on('error', () => undefined);
-    const closed = new Promise<number | null>((resolve) => {
-      proc.on('error', () => resolve(null));
-      proc.on('close', (exitCode) => resolve(exitCode));
     });
     (proc.stdin as Writable).end(JSON.stringify({ code, policy: this.policy.raw }));
     const exitCode = await closed;
@@ -96,4 +104,40 @@ export class CodeChecker {
     }
     return [`the code could not be checked (${failure})`];
   }
+
+  private start(): WaitingChecker {
+    const child = this.provider.launch({
+      script: 'checker.py',
+      args: [limitsArgument(this.cfg, 'check')],
+    });
+    const proc = child.process;
+    (proc.stderr as Readable).resume();
+    (proc.stdio[3] as Readable | null)?.resume();
+    (proc.stdin as Writable).on('error', () => undefined);
+    const checker: WaitingChecker = {
+      child,
+      exited: false,
+      closed: new Promise<number | null>((resolve) => {
+        proc.on('error', () => resolve(null));
+        proc.on('close', (exitCode) => resolve(exitCode));
+      }),
+    };
+    void checker.closed.then(() => {
+      checker.exited = true;
+      const at = this.idle.indexOf(checker);
+      if (at >= 0) this.idle.splice(at, 1);
+    });
+    return checker;
+  }
+
+  private refill(): void {
+    if (this.closed || this.status.refusal) return;
+    while (this.idle.length < this.cfg.poolSize) this.idle.push(this.start());
+  }
+}
+
+interface WaitingChecker {
+  child: SandboxChild;
+  exited: boolean;
+  closed: Promise<number | null>;
 }

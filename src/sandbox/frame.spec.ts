@@ -1,4 +1,7 @@
-import { decodeFrame, encodeFrame, Frame, MalformedFrame } from './frame';
+import { DecodedColumn, decodeFrame, encodeFrame, Frame, MalformedFrame } from './frame';
+
+const valuesOf = (c: DecodedColumn): unknown =>
+  c.kind === 's' ? c.text.toString('utf8').split('\u0000') : c.values;
 
 const LIMITS = { maxRows: 100, maxColumns: 10 };
 
@@ -35,12 +38,12 @@ describe('frame encoding', () => {
     expect(back.columns.map((c) => [c.name, c.kind])).toEqual(
       frame.columns.map((c) => [c.name, c.kind]),
     );
-    expect(back.columns[0].values).toEqual(new BigInt64Array([1n, -2n, 3n]));
-    expect(Array.from(back.columns[1].values as Float64Array)).toEqual([1.5, NaN, -0]);
+    expect(valuesOf(back.columns[0])).toEqual(new BigInt64Array([1n, -2n, 3n]));
+    expect(Array.from(valuesOf(back.columns[1]) as Float64Array)).toEqual([1.5, NaN, -0]);
     expect(back.columns[2].valid).toEqual(new Uint8Array([1, 0, 1]));
     expect(back.columns[1].valid).toBeNull();
     // NUL separates text values, so one inside a value is replaced.
-    expect(back.columns[4].values).toEqual(['héllo', 'a\ufffdb', '']);
+    expect(valuesOf(back.columns[4])).toEqual(['héllo', 'a\ufffdb', '']);
   });
 
   it('carries the pandas dtype of input columns in the header', () => {
@@ -62,7 +65,8 @@ describe('frame encoding', () => {
     const { header, body } = split(
       encodeFrame({ rows: 0, columns: [{ name: 's', kind: 's', valid: null, values: [] }] }),
     );
-    expect(decodeFrame(header, body, LIMITS).columns[0].values).toEqual([]);
+    const text = decodeFrame(header, body, LIMITS).columns[0];
+    expect(text.kind === 's' && text.text.length).toBe(0);
   });
 });
 
@@ -134,6 +138,16 @@ describe('decoding untrusted frames', () => {
       body,
       LIMITS,
     );
-    expect(frame.columns[1].values).toEqual(new BigInt64Array([42n]));
+    expect(valuesOf(frame.columns[1])).toEqual(new BigInt64Array([42n]));
+  });
+
+  it('keeps text as bytes and repairs invalid UTF-8 without moving separators', () => {
+    const body = Buffer.from([0x61, 0xff, 0x00, 0x62]);
+    const frame = decodeFrame(
+      { rows: 2, columns: [{ name: 's', kind: 's', nulls: false, size: 4 }] },
+      body,
+      LIMITS,
+    );
+    expect(valuesOf(frame.columns[0])).toEqual(['a\ufffd', 'b']);
   });
 });

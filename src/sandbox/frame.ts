@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+
 /**
  * The column encoding between the server and runner.py, used both ways (the input
  * file and the job's output). Chosen by measurement: pandas builds a 1M-row frame
@@ -22,15 +24,31 @@ interface ColumnBase {
   /** pandas dtype for the runner (input frames only). */
   dtype?: string;
 }
+/** Text as UTF-8 bytes, values separated by NUL (none inside a value). */
+type TextBytes = ColumnBase & { kind: 's'; text: Buffer };
+
 export type FrameColumn =
   | (ColumnBase & { kind: FixedKind; values: BigInt64Array })
   | (ColumnBase & { kind: 'f'; values: Float64Array })
   | (ColumnBase & { kind: 'b'; values: Uint8Array })
-  | (ColumnBase & { kind: 's'; values: string[] });
+  | (ColumnBase & { kind: 's'; values: string[] })
+  | TextBytes;
 
 export interface Frame {
   rows: number;
   columns: FrameColumn[];
+}
+
+/**
+ * A column as decoded from the sandbox: text stays UTF-8 bytes, NUL-separated, since
+ * turning a million values into JS strings only to write them out again costs more
+ * than everything else together.
+ */
+export type DecodedColumn = Exclude<FrameColumn, { kind: 's' }> | TextBytes;
+
+export interface DecodedFrame {
+  rows: number;
+  columns: DecodedColumn[];
 }
 
 export interface FrameLimits {
@@ -46,6 +64,7 @@ const WIDTH: Record<Exclude<ColumnKind, 's'>, number> = { i: 8, f: 8, b: 1, t: 8
 const SEPARATOR = '\u0000';
 
 function dataBytes(column: FrameColumn): Buffer {
+  if (column.kind === 's' && 'text' in column) return column.text;
   if (column.kind === 's') {
     // NUL separates values, so a NUL inside one is replaced (rare in real data).
     const joined = column.values.map((v) =>
@@ -113,13 +132,19 @@ function copyAligned(body: Buffer, offset: number, length: number): ArrayBuffer 
   return out;
 }
 
+function countSeparators(text: Buffer): number {
+  let count = 0;
+  for (let i = 0; i < text.length; i++) if (text[i] === 0) count++;
+  return count;
+}
+
 function decodeColumn(
   h: HeaderColumn,
   valid: Uint8Array | null,
   body: Buffer,
   offset: number,
   rows: number,
-): FrameColumn {
+): DecodedColumn {
   const base = { name: h.name, valid };
   switch (h.kind) {
     case 'i':
@@ -135,14 +160,14 @@ function decodeColumn(
     case 'b':
       return { ...base, kind: 'b', values: new Uint8Array(copyAligned(body, offset, h.size)) };
     case 's': {
-      const text = body.toString('utf8', offset, offset + h.size);
-      const values = rows === 0 ? [] : text.split(SEPARATOR);
-      if (values.length !== rows || (rows === 0 && h.size !== 0)) {
-        throw new MalformedFrame(
-          `text column '${h.name}' has ${values.length} values for ${rows} rows`,
-        );
+      let text = body.subarray(offset, offset + h.size);
+      const values = rows === 0 ? 0 : countSeparators(text) + 1;
+      if (values !== rows || (rows === 0 && h.size !== 0)) {
+        throw new MalformedFrame(`text column '${h.name}' has ${values} values for ${rows} rows`);
       }
-      return { ...base, kind: 's', values };
+      // Invalid UTF-8 becomes U+FFFD, which never creates or removes a separator.
+      if (!isUtf8(text)) text = Buffer.from(text.toString('utf8'), 'utf8');
+      return { ...base, kind: 's', text };
     }
   }
 }
@@ -151,7 +176,7 @@ function decodeColumn(
  * Validates and decodes a frame produced by untrusted code: every count, size and
  * kind is checked against the header and the limits before anything is used.
  */
-export function decodeFrame(header: unknown, body: Buffer, limits: FrameLimits): Frame {
+export function decodeFrame(header: unknown, body: Buffer, limits: FrameLimits): DecodedFrame {
   if (!isRecord(header)) throw new MalformedFrame('the header is not an object');
   const { rows, columns } = header;
   if (typeof rows !== 'number' || !Number.isSafeInteger(rows) || rows < 0) {

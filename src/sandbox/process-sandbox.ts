@@ -28,6 +28,10 @@ export class ProcessSandbox extends SandboxProvider {
     workspace.prepare();
   }
 
+  sandboxInputDir(hostDir: string): string {
+    return hostDir;
+  }
+
   launch(options: SandboxLaunchOptions): SandboxChild {
     const child = spawn(
       this.python,

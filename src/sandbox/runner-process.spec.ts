@@ -59,7 +59,8 @@ out((7).to_bytes(8, "little") + (9).to_bytes(8, "little"))
 `);
     expect(result.status).toBe('success');
     if (result.status !== 'success') return;
-    expect(result.frame.columns[0].values).toEqual(new BigInt64Array([7n, 9n]));
+    const column = result.frame.columns[0];
+    expect(column.kind === 'i' && column.values).toEqual(new BigInt64Array([7n, 9n]));
     expect(result.stdout).toBe(
       "job keys: ['allowed_imports', 'code', 'entry_point', 'forbidden_builtins', 'input_path', 'max_rows', 'timeout_seconds']\n",
     );

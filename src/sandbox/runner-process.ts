@@ -1,7 +1,7 @@
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import { decodeFrame, Frame, MalformedFrame } from './frame';
+import { decodeFrame, DecodedFrame, MalformedFrame } from './frame';
 import {
   ERROR_MESSAGE_MAX_CHARS,
   OUTPUT_MAX_COLUMNS,
@@ -30,6 +30,11 @@ export interface RunnerVersions {
   pandas: string;
 }
 
+interface ReadyLine extends RunnerVersions {
+  /** The sandbox read its input before the job (a primed sandbox). */
+  preloaded: boolean;
+}
+
 export interface RunnerPolicy {
   allowedImports: string[];
   forbiddenBuiltins: string[];
@@ -49,7 +54,7 @@ interface RunOutput {
 }
 /** The code's own failures are results, not exceptions. */
 export type SandboxRunResult =
-  | (RunOutput & { status: 'success'; frame: Frame })
+  | (RunOutput & { status: 'success'; frame: DecodedFrame })
   | (RunOutput & { status: 'error'; errorMessage: string });
 
 type StopReason = 'timeout' | 'cancelled' | 'output' | 'result' | 'protocol';
@@ -65,7 +70,11 @@ export function formatBytes(bytes: number): string {
 const formatCount = (n: number): string => n.toLocaleString('en-US');
 
 /** argv[1] of runner.py and checker.py (sandbox_limits.py); not secret, argv is public. */
-export function limitsArgument(limits: RunnerLimits, mode: 'job' | 'probe' | 'check'): string {
+export function limitsArgument(
+  limits: RunnerLimits,
+  mode: 'job' | 'probe' | 'check',
+  preload?: string,
+): string {
   return JSON.stringify({
     memory_bytes: limits.maxMemoryMb * MIB,
     // Lowered to the job's own budget once pandas is imported; a hard limit can only go down.
@@ -74,6 +83,7 @@ export function limitsArgument(limits: RunnerLimits, mode: 'job' | 'probe' | 'ch
     open_files: SANDBOX_MAX_OPEN_FILES,
     processes: SANDBOX_MAX_PROCESSES,
     mode,
+    ...(preload ? { preload } : {}),
   });
 }
 
@@ -110,6 +120,9 @@ export class RunnerProcess {
   private readonly result: CappedBuffer;
   private preamble = Buffer.alloc(0);
   private isReady = false;
+  private hasPreloaded = false;
+  /** Set by whoever put the job's input in place before the start (a primed sandbox). */
+  inputPlaced = false;
   private hasExited = false;
   private jobSent = false;
   private stopReason: StopReason | null = null;
@@ -155,14 +168,15 @@ export class RunnerProcess {
         return;
       }
       this.isReady = true;
-      resolveReady(versions);
+      this.hasPreloaded = versions.preloaded;
+      resolveReady({ python: versions.python, pandas: versions.pandas });
       const rest = this.preamble.subarray(end + 1);
       if (rest.length > 0 && !this.result.push(rest)) this.stop('result');
     });
     (proc.stdin as Writable).on('error', () => undefined);
     this.exited = new Promise((resolve) => {
       proc.on('error', () => {
-        // spawn failure: 'close' still follows with code null... or may not; settle here too.
+        // A failed spawn may never emit 'close'.
         this.hasExited = true;
         resolve({ code: null, signal: null });
       });
@@ -178,6 +192,11 @@ export class RunnerProcess {
 
   get alive(): boolean {
     return !this.hasExited && this.stopReason === null;
+  }
+
+  /** Ready, and holding its input already (primed). */
+  get preloaded(): boolean {
+    return this.isReady && this.hasPreloaded;
   }
 
   get pid(): number | undefined {
@@ -388,7 +407,7 @@ function signalFromExitCode(code: number | null): NodeJS.Signals | null {
   return entry ? (entry[0] as NodeJS.Signals) : null;
 }
 
-function parseReady(line: Buffer): RunnerVersions | null {
+function parseReady(line: Buffer): ReadyLine | null {
   try {
     const ready = JSON.parse(line.toString('utf8')) as Record<string, unknown>;
     if (
@@ -397,7 +416,11 @@ function parseReady(line: Buffer): RunnerVersions | null {
       typeof ready.pandas !== 'string'
     )
       return null;
-    return { python: ready.python.slice(0, 50), pandas: ready.pandas.slice(0, 50) };
+    return {
+      python: ready.python.slice(0, 50),
+      pandas: ready.pandas.slice(0, 50),
+      preloaded: ready.preloaded === true,
+    };
   } catch {
     return null;
   }

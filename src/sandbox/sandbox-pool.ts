@@ -4,20 +4,29 @@ import { ServiceUnavailable } from '../common/errors/domain-errors';
 import { AppLogger } from '../common/logging/app-logger.service';
 import { sandboxConfig } from '../config/configuration';
 import { limitsArgument, RunnerProcess } from './runner-process';
-import { POOL_RETRY_MAX_MS, POOL_RETRY_MIN_MS } from './sandbox-limits';
+import { join } from 'node:path';
+import { POOL_RETRY_MAX_MS, POOL_RETRY_MIN_MS, SANDBOX_INPUT_FILE } from './sandbox-limits';
 import { SandboxProvider } from './sandbox-provider';
 import { SandboxStatusService } from './sandbox-status.service';
-import { SandboxWorkspace } from './sandbox-workspace';
+import { placeInput, SandboxWorkspace } from './sandbox-workspace';
 
 /**
  * Keeps SANDBOX_POOL_SIZE sandboxes started ahead: each has imported pandas and
  * waits for exactly one job, then exits. Same launch as a cold start, so the same
- * isolation; refilled in the background. Also the owner of every live sandbox, so
- * shutdown can kill them all.
+ * isolation; refilled in the background.
+ *
+ * After a session's job it also primes one sandbox for that session (up to
+ * SANDBOX_POOL_SIZE sessions, least recently used first out): launched the same way,
+ * with the session's own input mounted from the start and read before the job
+ * arrives, since "fix the code, run again" on the same data is the common loop.
+ *
+ * The pool owns every live sandbox, so shutdown can kill them all.
  */
 @Injectable()
 export class SandboxPool implements OnModuleInit, BeforeApplicationShutdown {
   private readonly idle: RunnerProcess[] = [];
+  /** Session id to its primed sandbox, least recently used first. */
+  private readonly primed = new Map<string, RunnerProcess>();
   private readonly live = new Set<RunnerProcess>();
   private closed = false;
   private retryDelayMs = POOL_RETRY_MIN_MS;
@@ -35,14 +44,58 @@ export class SandboxPool implements OnModuleInit, BeforeApplicationShutdown {
     this.refill();
   }
 
-  /** A sandbox for one job: a warm one when there is one, else a cold start. */
-  acquire(): RunnerProcess {
+  /**
+   * A sandbox for one job: the session's primed one if it is ready, else a warm one,
+   * else a cold start. Unless `inputPlaced` is set, the caller puts the input at
+   * `hostInputFile` before running the job.
+   */
+  acquire(sessionId?: string): RunnerProcess {
     if (this.closed) throw new ServiceUnavailable('The server is shutting down');
+    const primed = sessionId === undefined ? undefined : this.primed.get(sessionId);
+    if (primed?.alive && primed.preloaded && sessionId !== undefined) {
+      this.primed.delete(sessionId);
+      return primed;
+    }
     let runner: RunnerProcess | undefined;
     while ((runner = this.idle.shift()) && !runner.alive) runner = undefined;
     runner ??= this.start();
-    setImmediate(() => this.refill());
+    // Importing pandas takes ~0.35 s of CPU: top the pool up when the job is done rather
+    // than while it runs, unless nothing warm is left for the next one.
+    if (this.idle.length === 0) setImmediate(() => this.refill());
+    else void runner.exited.then(() => this.refill());
     return runner;
+  }
+
+  /** Starts (or keeps) a sandbox that reads this session's input ahead of its next job. */
+  async prime(sessionId: string, inputFile: string, alive: () => boolean): Promise<void> {
+    if (this.closed || this.status.refusal || this.cfg.poolSize === 0 || !alive()) return;
+    const existing = this.primed.get(sessionId);
+    this.primed.delete(sessionId);
+    if (existing?.alive) {
+      this.primed.set(sessionId, existing);
+      return;
+    }
+    const dir = this.workspace.createJobDir();
+    await placeInput(inputFile, join(dir, SANDBOX_INPUT_FILE));
+    if (this.closed || this.primed.has(sessionId) || !alive()) {
+      await this.workspace.removeJobDir(dir);
+      return;
+    }
+    const preload = join(this.provider.sandboxInputDir(dir), SANDBOX_INPUT_FILE);
+    const runner = this.start(dir, preload);
+    runner.inputPlaced = true;
+    this.primed.set(sessionId, runner);
+    for (const [oldest, stale] of this.primed) {
+      if (this.primed.size <= this.cfg.poolSize) break;
+      this.primed.delete(oldest);
+      stale.stop('cancelled');
+    }
+  }
+
+  /** The session ended: its primed sandbox goes. */
+  forget(sessionId: string): void {
+    this.primed.get(sessionId)?.stop('cancelled');
+    this.primed.delete(sessionId);
   }
 
   get idleCount(): number {
@@ -51,7 +104,13 @@ export class SandboxPool implements OnModuleInit, BeforeApplicationShutdown {
 
   /** Sandboxes that were handed a job and have not exited yet. */
   get busyCount(): number {
-    return this.live.size - this.idle.length;
+    return this.live.size - this.idle.length - this.primed.size;
+  }
+
+  /** The sandbox primed for a session, if any (for diagnostics and tests). */
+  primedFor(sessionId: string): { pid: number | undefined; ready: boolean } | null {
+    const runner = this.primed.get(sessionId);
+    return runner ? { pid: runner.pid, ready: runner.preloaded } : null;
   }
 
   /** Process ids of every live sandbox (for diagnostics and tests). */
@@ -67,12 +126,11 @@ export class SandboxPool implements OnModuleInit, BeforeApplicationShutdown {
     await Promise.all(all.map((r) => r.exited));
   }
 
-  private start(): RunnerProcess {
-    const dir = this.workspace.createJobDir();
+  private start(dir = this.workspace.createJobDir(), preload?: string): RunnerProcess {
     const runner = new RunnerProcess(
       this.provider.launch({
         script: 'runner.py',
-        args: [limitsArgument(this.cfg, 'job')],
+        args: [limitsArgument(this.cfg, 'job', preload)],
         inputDir: dir,
       }),
       this.cfg,
@@ -80,6 +138,8 @@ export class SandboxPool implements OnModuleInit, BeforeApplicationShutdown {
     this.live.add(runner);
     void runner.exited.then(async () => {
       this.live.delete(runner);
+      for (const [session, primed] of this.primed)
+        if (primed === runner) this.primed.delete(session);
       await this.workspace.removeJobDir(dir);
       const idleAt = this.idle.indexOf(runner);
       if (idleAt >= 0 && !this.closed) {

@@ -31,4 +31,7 @@ export abstract class SandboxProvider {
 
   /** Starts `script` confined; never throws for the code's own behaviour. */
   abstract launch(options: SandboxLaunchOptions): SandboxChild;
+
+  /** Where a host input folder appears to the sandboxed code. */
+  abstract sandboxInputDir(hostDir: string): string;
 }

@@ -9,6 +9,9 @@ class FakeSandbox extends SandboxProvider {
   launch(): SandboxChild {
     throw new Error('not used');
   }
+  sandboxInputDir(dir: string): string {
+    return dir;
+  }
 }
 
 const VERSIONS: RunnerVersions = { python: '3.11.2', pandas: '1.5.3' };

@@ -9,7 +9,7 @@ import {
   readdirSync,
   rmSync,
 } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { copyFile, link, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { storageConfig } from '../config/configuration';
@@ -80,5 +80,14 @@ export class SandboxWorkspace implements OnApplicationShutdown {
   onApplicationShutdown(): void {
     if (this.base) rmSync(this.base, { recursive: true, force: true });
     this.base = null;
+  }
+}
+
+/** Puts an input file where a sandbox can read it: a hard link when possible, else a copy. */
+export async function placeInput(source: string, target: string): Promise<void> {
+  try {
+    await link(source, target);
+  } catch {
+    await copyFile(source, target);
   }
 }

@@ -208,9 +208,10 @@ def check(code, policy):
 
 def main():
     apply_limits(json.loads(sys.argv[1]))
-    request = json.loads(sys.stdin.buffer.read())
     # Parsing hostile text is all this process does; it needs no new process or socket.
     install_job_filter()
+    # A pooled checker waits here, ready, for its one request.
+    request = json.loads(sys.stdin.buffer.read())
     json.dump({"violations": check(request["code"], request["policy"])}, sys.stdout)
 
 
