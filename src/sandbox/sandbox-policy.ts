@@ -2,19 +2,69 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { RunnerPolicy } from './runner-process';
 
-const POLICY_FILE = join('config', 'sandbox-policy.json');
+/**
+ * config/sandbox-policy.json: what generated code may use. The static checker enforces it
+ * and the code-generation prompt quotes it, so the model is told the rules it is held to.
+ */
+export interface SandboxPolicy {
+  allowedImports: string[];
+  forbiddenBuiltins: string[];
+  forbiddenAttributes: string[];
+  forbiddenAttributePrefixes: string[];
+  allowedToAttributes: string[];
+  entryPoint: string;
+}
 
-/** config/sandbox-policy.json, found from the working directory or upwards from here (src/ or dist/). */
-export function findPolicyFile(starts: string[] = [process.cwd(), __dirname]): string {
+export const SANDBOX_POLICY_PATH = join('config', 'sandbox-policy.json');
+
+/**
+ * Finds the policy file from the working directory, then upwards from this file, so
+ * it resolves from the project root, from `src/` under ts-jest and from `dist/` alike.
+ */
+export function findSandboxPolicyFile(starts: string[] = [process.cwd(), __dirname]): string {
   for (const start of starts) {
-    for (let dir = resolve(start); ; dir = dirname(dir)) {
-      const candidate = join(dir, POLICY_FILE);
+    let dir = resolve(start);
+    for (;;) {
+      const candidate = join(dir, SANDBOX_POLICY_PATH);
       if (existsSync(candidate)) return candidate;
-      if (dirname(dir) === dir) break;
+      const parent = dirname(dir);
+      if (parent === dir) break;
+      dir = parent;
     }
   }
-  throw new Error(`${POLICY_FILE} not found from ${starts.join(' or ')}`);
+  throw new Error(`${SANDBOX_POLICY_PATH} not found from ${starts.join(' or ')}`);
 }
+
+function stringList(raw: Record<string, unknown>, key: string, required: boolean): string[] {
+  const value = raw[key];
+  if (value === undefined && !required) return [];
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+    throw new Error(`${SANDBOX_POLICY_PATH}: "${key}" must be a list of strings`);
+  }
+  return value;
+}
+
+export function parseSandboxPolicy(json: string): SandboxPolicy {
+  const raw = JSON.parse(json) as Record<string, unknown>;
+  if (typeof raw.entry_point !== 'string' || !/^[A-Za-z_]\w*$/.test(raw.entry_point)) {
+    throw new Error(`${SANDBOX_POLICY_PATH}: "entry_point" must be a Python identifier`);
+  }
+  return {
+    allowedImports: stringList(raw, 'allowed_imports', true),
+    forbiddenBuiltins: stringList(raw, 'forbidden_builtins', true),
+    forbiddenAttributes: stringList(raw, 'forbidden_attributes', false),
+    forbiddenAttributePrefixes: stringList(raw, 'forbidden_attribute_prefixes', false),
+    allowedToAttributes: stringList(raw, 'allowed_to_attributes', false),
+    entryPoint: raw.entry_point,
+  };
+}
+
+export function loadSandboxPolicy(path: string = findSandboxPolicyFile()): SandboxPolicy {
+  return parseSandboxPolicy(readFileSync(path, 'utf8'));
+}
+
+/** Injection token for the loaded policy. */
+export const SANDBOX_POLICY = Symbol('SANDBOX_POLICY');
 
 /** The policy as the checker reads it (raw JSON) and the part the runner enforces. */
 export interface LoadedPolicy {
@@ -22,24 +72,15 @@ export interface LoadedPolicy {
   runner: RunnerPolicy;
 }
 
-const strings = (value: unknown, key: string): string[] => {
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
-    throw new Error(`${POLICY_FILE}: "${key}" must be a list of strings`);
-  }
-  return value;
-};
-
-export function loadPolicy(path: string = findPolicyFile()): LoadedPolicy {
-  const raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  if (typeof raw.entry_point !== 'string' || !/^[A-Za-z_]\w*$/.test(raw.entry_point)) {
-    throw new Error(`${POLICY_FILE}: "entry_point" must be a Python identifier`);
-  }
+export function loadPolicy(path: string = findSandboxPolicyFile()): LoadedPolicy {
+  const text = readFileSync(path, 'utf8');
+  const policy = parseSandboxPolicy(text);
   return {
-    raw,
+    raw: JSON.parse(text) as Record<string, unknown>,
     runner: {
-      allowedImports: strings(raw.allowed_imports, 'allowed_imports'),
-      forbiddenBuiltins: strings(raw.forbidden_builtins, 'forbidden_builtins'),
-      entryPoint: raw.entry_point,
+      allowedImports: policy.allowedImports,
+      forbiddenBuiltins: policy.forbiddenBuiltins,
+      entryPoint: policy.entryPoint,
     },
   };
 }

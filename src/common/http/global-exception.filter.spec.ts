@@ -32,7 +32,10 @@ function fakeHttp(headersSent = false) {
     },
   };
   const host = {
-    switchToHttp: () => ({ getResponse: () => res, getRequest: () => ({ method: 'GET', path: '/x' }) }),
+    switchToHttp: () => ({
+      getResponse: () => res,
+      getRequest: () => ({ method: 'GET', path: '/x' }),
+    }),
   } as unknown as ArgumentsHost;
   return { res, host };
 }
@@ -50,7 +53,11 @@ describe('GlobalExceptionFilter', () => {
     [new UploadRejected('The file is empty'), HttpStatus.BAD_REQUEST, 'The file is empty'],
     [new CodeRejected(['line 1: import os']), HttpStatus.BAD_REQUEST, /import os/],
     [new BadRequest('Unknown format'), HttpStatus.BAD_REQUEST, 'Unknown format'],
-    [new ModelUnavailable('Set ANTHROPIC_API_KEY'), HttpStatus.SERVICE_UNAVAILABLE, /ANTHROPIC_API_KEY/],
+    [
+      new ModelUnavailable('Set ANTHROPIC_API_KEY'),
+      HttpStatus.SERVICE_UNAVAILABLE,
+      /ANTHROPIC_API_KEY/,
+    ],
     [new ServiceUnavailable('busy'), HttpStatus.SERVICE_UNAVAILABLE, 'busy'],
   ])('maps %p', (error, status, detail) => {
     const { res, host } = fakeHttp();

@@ -187,10 +187,7 @@ function rejectTooWide(head: HeadAnalysis): void {
 }
 
 function readCsvSql(path: string, delimiter: Delimiter, o: ReadOptions): string {
-  const options = [
-    `delim=${quoteLiteral(delimiter)}`,
-    'strict_mode=true',
-  ];
+  const options = [`delim=${quoteLiteral(delimiter)}`, 'strict_mode=true'];
   if (o.longLines) options.push(`max_line_size=${MAX_LINE_BYTES}`);
   if (o.nullPadding) options.push('null_padding=true', 'parallel=false');
   if (o.fullSample) options.push('sample_size=-1');

@@ -3,7 +3,7 @@ import { findSandboxPolicyFile, loadSandboxPolicy, parseSandboxPolicy } from './
 
 describe('sandbox policy', () => {
   it('finds the project file upwards from a nested folder', () => {
-    const path = findSandboxPolicyFile([join(__dirname, 'dto')]);
+    const path = findSandboxPolicyFile([join(__dirname, 'python')]);
     expect(path).toBe(join(__dirname, '..', '..', 'config', 'sandbox-policy.json'));
   });
 
