@@ -34,10 +34,8 @@ if ! sandbox_ready; then
   fi
 fi
 
-if [ -f package-lock.json ]; then
-  npm ci --no-audit --no-fund
-else
-  npm install --no-audit --no-fund
-fi
+# `npm install` follows package-lock.json; `npm ci` would refuse this lock because npm 11
+# records only this platform's optional binaries (@duckdb/node-bindings-*).
+npm install --no-audit --no-fund
 npm run build
 echo "setup: done"
