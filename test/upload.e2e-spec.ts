@@ -164,6 +164,13 @@ describe('POST /upload (CSV) and the session endpoints', () => {
     expect(readdirSync(join(t.root, 'inbound')).filter((d) => d === id)).toEqual([]);
   });
 
+  it('types a column by the whole file when a late value does not fit the sample', async () => {
+    const rows = Array.from({ length: 30_000 }, (_, i) => `${i},${i}`);
+    const csv = ['id,code', ...rows, '30000,ABC-1'].join('\n');
+    const res = await upload(csv, 'late.csv').expect(200);
+    expect(res.body).toMatchObject({ row_count: 30_001, dtypes: { id: 'int64', code: 'object' } });
+  });
+
   it('returns JSON-safe values (NaN and infinities as null)', async () => {
     const { body } = await upload('x,y\n1.5,a\nnan,b\ninf,c\n', 'nan.csv').expect(200);
     const rows = await request(t.http)
