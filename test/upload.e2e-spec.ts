@@ -46,6 +46,15 @@ describe('POST /upload (CSV) and the session endpoints', () => {
     expect(res.body.dtypes.b).toBe('float64');
   });
 
+  it('caches headers that differ only in case', async () => {
+    const res = await upload('A,a,b,B\n1,2,3,4\n', 'case.csv').expect(200);
+    expect(res.body.columns).toEqual(['A', 'a_2', 'b', 'B_2']);
+    const rows = await request(t.http)
+      .get(`${t.prefix}/sessions/${res.body.session_id}/rows`)
+      .expect(200);
+    expect(rows.body.rows).toEqual([{ A: 1, a_2: 2, b: 3, B_2: 4 }]);
+  });
+
   it.each([
     ['semicolon', 'x;y\n1,5;a\n2,5;b\n', ['x', 'y']],
     ['tab', 'x\ty\n1\ta\n', ['x', 'y']],

@@ -23,6 +23,12 @@ describe('makeUniqueColumnNames', () => {
     expect(new Set(r.names).size).toBe(5);
   });
 
+  it('treats names that differ only in case as repeats (DuckDB does)', () => {
+    const r = makeUniqueColumnNames(['Amount', 'amount', 'AMOUNT_2']);
+    expect(r.names).toEqual(['Amount', 'amount_3', 'AMOUNT_2']);
+    expect(r.renamed).toEqual({ amount: 'amount_3' });
+  });
+
   it('strips control characters and does not report made-up names of headerless files', () => {
     expect(makeUniqueColumnNames(['a\u0000b\n'], true).names).toEqual(['a b']);
     expect(makeUniqueColumnNames([null, null], false)).toEqual({

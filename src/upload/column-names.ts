@@ -24,26 +24,30 @@ function clean(name: string | null): string {
 export function makeUniqueColumnNames(header: (string | null)[], hasHeader = true): UniqueColumns {
   const names: string[] = [];
   const renamed: Record<string, string> = {};
+  // DuckDB (and so the cache) compares identifiers case-insensitively: `Amount` and
+  // `amount` are the same column there, so uniqueness is decided on lower case.
+  const key = (name: string): string => name.toLowerCase();
   const taken = new Set<string>();
   const cleaned = header.map(clean);
   // Names that appear as-is are reserved first so a generated name never steals one.
-  const reserved = new Set(cleaned.filter((n) => n !== ''));
+  const reserved = new Set(cleaned.filter((n) => n !== '').map(key));
+  const used = (name: string): boolean => taken.has(key(name)) || reserved.has(key(name));
 
   cleaned.forEach((name, i) => {
     let candidate = name === '' ? `column_${i + 1}` : name;
-    if (taken.has(candidate) || (name === '' && reserved.has(candidate))) {
+    if (taken.has(key(candidate)) || (name === '' && reserved.has(key(candidate)))) {
       const base = candidate;
       let n = 2;
-      while (taken.has(`${base}_${n}`) || reserved.has(`${base}_${n}`)) n++;
+      while (used(`${base}_${n}`)) n++;
       candidate = `${base}_${n}`;
     }
-    taken.add(candidate);
+    taken.add(key(candidate));
     names.push(candidate);
     const original = header[i] ?? '';
     if (hasHeader && candidate !== original && (name === '' || candidate !== name)) {
       // Key by the original text; a repeated original keeps the first rename of it.
-      const key = original in renamed ? `${original} (column ${i + 1})` : original;
-      renamed[key] = candidate;
+      const label = original in renamed ? `${original} (column ${i + 1})` : original;
+      renamed[label] = candidate;
     }
   });
   return { names, renamed };
