@@ -48,7 +48,6 @@ export const sessionConfig = registerAs('session', () => {
   return {
     ttlMs: e.SESSION_TTL_SECONDS * 1000,
     rowsPageMaxLimit: e.ROWS_PAGE_MAX_LIMIT,
-    previewRowCount: e.PREVIEW_ROW_COUNT,
   };
 });
 

@@ -10,6 +10,7 @@ import { SandboxPool } from '../sandbox/sandbox-pool';
 import { SandboxStatusService } from '../sandbox/sandbox-status.service';
 import { placeInput } from '../sandbox/sandbox-workspace';
 import { JobRecord, Session } from '../sessions/session';
+import { SessionRowsService } from '../sessions/session-rows.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { InputCache } from './input-cache.service';
 import { JobQueue } from './job-queue';
@@ -49,6 +50,7 @@ export class ExecutionService implements BeforeApplicationShutdown {
     private readonly sandbox: SandboxStatusService,
     private readonly inputs: InputCache,
     private readonly outputs: OutputStore,
+    private readonly rows: SessionRowsService,
     private readonly logger: AppLogger,
   ) {
     this.queue = new JobQueue(
@@ -173,7 +175,7 @@ export class ExecutionService implements BeforeApplicationShutdown {
       job.outputTable = stored.table;
       job.outputColumns = stored.columns;
       job.outputRowCount = stored.rows;
-      job.previewRows = await this.outputs.preview(stored.table, this.cfg.previewRowCount);
+      job.previewRows = await this.rows.readTable(stored.table, 0, this.cfg.previewRowCount);
       lap('preview_ms');
       job.status = 'success';
       job.finishedAt = new Date();

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { storageConfig } from '../config/configuration';
-import { DuckDbService, JsonRow, quoteIdent, quoteLiteral } from '../duckdb/duckdb.service';
+import { DuckDbService, quoteIdent, quoteLiteral } from '../duckdb/duckdb.service';
 import { DecodedColumn, DecodedFrame } from '../sandbox/frame';
 import { OUTPUT_COLUMN_NAME_MAX_CHARS } from '../sandbox/sandbox-limits';
 import { ParquetColumn, writeParquet } from './parquet-writer';
@@ -127,13 +127,6 @@ export class OutputStore {
       await rm(file, { force: true });
     }
     return { table, columns, rows: frame.rows };
-  }
-
-  /** The first rows in order, JSON-safe. */
-  preview(table: string, limit: number): Promise<JsonRow[]> {
-    return this.duckdb.queryJson(`SELECT * FROM ${quoteIdent(table)} ORDER BY rowid LIMIT $limit`, {
-      limit,
-    });
   }
 
   async drop(table: string): Promise<void> {

@@ -21,6 +21,7 @@ export class SessionRowsService {
     return { rows, offset, limit: cappedLimit, total: session.dataset.rowCount };
   }
 
+  /** Rows of any cached table (upload or job output) in order, JSON-safe. */
   readTable(table: string, offset: number, limit: number): Promise<JsonRow[]> {
     return this.duckdb.queryJson(
       `SELECT * FROM ${quoteIdent(table)} ORDER BY rowid LIMIT $limit OFFSET $offset`,

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { Observable } from 'rxjs';
 import { UploadRejected, UploadTooLarge } from '../common/errors/domain-errors';
+import { extensionRejected } from './upload-errors';
 import { storageConfig, uploadConfig } from '../config/configuration';
 
 export const UPLOAD_FIELD = 'file';
@@ -38,11 +39,7 @@ export class UploadFileInterceptor implements NestInterceptor {
       fileFilter: (_req, file, done) => {
         const extension = extname(file.originalname).toLowerCase();
         if (cfg.allowedExtensions.includes(extension)) return done(null, true);
-        done(
-          new UploadRejected(
-            `Files of type '${extension || '(no extension)'}' are not accepted; allowed: ${cfg.allowedExtensions.join(', ')}`,
-          ),
-        );
+        done(extensionRejected(extension, cfg.allowedExtensions));
       },
       limits: { fileSize: cfg.maxBytes, files: 1, fields: 5, fieldSize: 1024, parts: 10 },
       defParamCharset: 'utf8',

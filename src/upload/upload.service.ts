@@ -12,6 +12,7 @@ import { makeUniqueColumnNames } from './column-names';
 import { CsvIngester } from './csv/csv-ingester';
 import { pandasDtypeFor } from './pandas-dtypes';
 import { TableIngester } from './table-ingester';
+import { extensionRejected } from './upload-errors';
 import { XlsxIngester } from './xlsx/xlsx-ingester';
 
 export interface UploadedFile {
@@ -53,9 +54,7 @@ export class UploadService {
       const extension = extname(filename).toLowerCase();
       const ingester = this.ingesters[extension];
       if (!this.cfg.allowedExtensions.includes(extension) || !ingester) {
-        throw new UploadRejected(
-          `Files of type '${extension || '(no extension)'}' are not accepted; allowed: ${this.cfg.allowedExtensions.join(', ')}`,
-        );
+        throw extensionRejected(extension, this.cfg.allowedExtensions);
       }
       if (file.size === 0) throw new UploadRejected('The file is empty');
       return await this.createSession(file, filename, extension, ingester, sheet);

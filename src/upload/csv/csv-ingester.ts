@@ -8,6 +8,7 @@ import { analyseHead, Delimiter, firstTooWideRecord, HeadAnalysis } from './csv-
 import { CsvEncoding, decodeHead, encodingFromBom, transcodeToUtf8 } from './text-encoding';
 
 const HEAD_BYTES = 64 * 1024;
+const NOT_TEXT = 'This is not a CSV text file: it contains binary data';
 /** A share of control characters above this means the file is not text. */
 const MAX_CONTROL_CHAR_RATIO = 0.01;
 /**
@@ -49,17 +50,16 @@ export class CsvIngester implements TableIngester {
     if (head.length === 0) throw new UploadRejected('The file is empty');
     rejectBinary(head);
     const bom = encodingFromBom(head);
-    if (!bom && head.includes(0))
-      throw new UploadRejected('This is not a CSV text file: it contains binary data');
+    if (!bom && head.includes(0)) throw new UploadRejected(NOT_TEXT);
     let encoding: CsvEncoding = bom ?? 'utf-8';
     let text = decodeHead(head, encoding);
     checkLooksLikeText(text);
-    if (text.replace(/^\uFEFF/, '').trim() === '') throw new UploadRejected('The file is empty');
+    if (text.trim() === '') throw new UploadRejected('The file is empty');
 
     let source = filePath;
     if (encoding === 'utf-16le' || encoding === 'utf-16be')
       source = await this.transcode(filePath, encoding);
-    let dialect = analyseHead(text.replace(/^\uFEFF/, ''));
+    let dialect = analyseHead(text);
     try {
       await this.load(source, table, dialect);
     } catch (error) {
@@ -115,10 +115,7 @@ export class CsvIngester implements TableIngester {
           continue;
         }
         if (columns) {
-          throw new UploadRejected(
-            `Line ${lineOf(message)} has ${columns[2]} fields but the header has ${columns[1]}. ` +
-              'Check that values containing the delimiter are quoted.',
-          );
+          throw tooManyFields(lineOf(message), columns[2], columns[1]);
         }
         if (
           /Could not convert|Error when converting|out of range/i.test(message) &&
@@ -176,13 +173,17 @@ function headerRecord(records: string[][], names: string[]): string[] | null {
   return null;
 }
 
+function tooManyFields(line: number | string, found: number | string, expected: number | string) {
+  return new UploadRejected(
+    `Line ${line} has ${found} fields but the header has ${expected}. ` +
+      'Check that values containing the delimiter are quoted.',
+  );
+}
+
 function rejectTooWide(head: HeadAnalysis): void {
   const wide = firstTooWideRecord(head);
   if (wide) {
-    throw new UploadRejected(
-      `Line ${wide.line} has ${wide.fields} fields but the header has ${wide.expected}. ` +
-        'Check that values containing the delimiter are quoted.',
-    );
+    throw tooManyFields(wide.line, wide.fields, wide.expected);
   }
 }
 
@@ -219,7 +220,7 @@ function checkLooksLikeText(text: string): void {
   // eslint-disable-next-line no-control-regex
   const controls = text.match(/[\u0000-\u0008\u000b\u000e-\u001f\u007f]/g)?.length ?? 0;
   if (text.includes('\u0000') || controls > text.length * MAX_CONTROL_CHAR_RATIO) {
-    throw new UploadRejected('This is not a CSV text file: it contains binary data');
+    throw new UploadRejected(NOT_TEXT);
   }
 }
 

@@ -13,10 +13,14 @@ export function encodingFromBom(head: Buffer): CsvEncoding | null {
   return null;
 }
 
+/** TextDecoder skips a UTF-8 BOM itself, so both UTF-8 variants decode the same way. */
+function decoderLabel(encoding: CsvEncoding): string {
+  return encoding === 'utf-8-bom' ? 'utf-8' : encoding;
+}
+
 /** Decodes the start of a file for checks on its text. */
 export function decodeHead(head: Buffer, encoding: CsvEncoding): string {
-  const label = encoding === 'utf-8-bom' ? 'utf-8' : encoding;
-  return new TextDecoder(label).decode(head);
+  return new TextDecoder(decoderLabel(encoding)).decode(head);
 }
 
 /**
@@ -28,8 +32,7 @@ export async function transcodeToUtf8(
   target: string,
   encoding: CsvEncoding,
 ): Promise<void> {
-  const label = encoding === 'utf-8-bom' ? 'utf-8' : encoding;
-  const decoder = new TextDecoder(label);
+  const decoder = new TextDecoder(decoderLabel(encoding));
   const toUtf8 = new Transform({
     transform(chunk: Buffer, _enc, done) {
       done(null, Buffer.from(decoder.decode(chunk, { stream: true }), 'utf8'));
