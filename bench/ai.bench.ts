@@ -5,13 +5,10 @@
  * compared with reading the fake directly. Goal: first byte within 20 ms of the first
  * delta, and every delta forwarded as its own event (no buffering).
  */
-import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
 import { request } from 'node:http';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { FakeAnthropic, textReply } from '../test/support/fake-anthropic';
-import { median, percentile, ROOT, startServer } from './support/server';
+import { median, percentile, startServer } from './support/server';
 
 const API_KEY = 'sk-ant-bench-0000000000000000';
 const RUNS = 15;
@@ -70,25 +67,6 @@ function timedPost(
   });
 }
 
-/** Rebuilds dist when any source file is newer, so the numbers are for this code. */
-function ensureFreshBuild(): void {
-  const built = join(ROOT, 'dist', 'main.js');
-  const newest = (dir: string): number =>
-    Math.max(
-      ...readdirSync(dir, { withFileTypes: true }).map((e) =>
-        e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs,
-      ),
-    );
-  let builtAt = 0;
-  try {
-    builtAt = statSync(built).mtimeMs;
-  } catch {
-    builtAt = 0;
-  }
-  if (newest(join(ROOT, 'src')) > builtAt)
-    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
-}
-
 interface Scenario {
   name: string;
   path: string;
@@ -103,7 +81,6 @@ function fmt(ms: number): string {
 }
 
 export async function run(): Promise<void> {
-  ensureFreshBuild();
   const fake = await FakeAnthropic.start(API_KEY);
   const server = await startServer({
     ANTHROPIC_API_KEY: API_KEY,

@@ -11,13 +11,13 @@
  *   (c) 32 jobs submitted at once: all finish, and the time to drain
  *   (d) how long after the timeout a spinning job ends, and a memory bomb's end
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { BenchServer, DATA_DIR, percentile, ROOT, startServer } from './support/server';
+import { BenchServer, curlUpload, DATA_DIR, percentile, startServer } from './support/server';
 
 const SMALL_ROWS = 10_000;
 const LARGE_ROWS = 1_000_000;
@@ -73,39 +73,18 @@ async function generateCsv(path: string, rows: number): Promise<void> {
   await new Promise<void>((r) => out.end(() => r()));
 }
 
-/** Rebuilds dist when a source file is newer, so the figures are for this code. */
-function ensureFreshBuild(): void {
-  const newest = (dir: string): number =>
-    Math.max(
-      ...readdirSync(dir, { withFileTypes: true }).map((e) =>
-        e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs,
-      ),
-    );
-  const built = join(ROOT, 'dist', 'main.js');
-  const builtAt = existsSync(built) ? statSync(built).mtimeMs : 0;
-  if (newest(join(ROOT, 'src')) > builtAt) {
-    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
-  }
-}
-
-function upload(url: string, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const curl = spawn('curl', ['-s', '-F', `file=@${path}`, `${url}/api/v1/upload`]);
-    let out = '';
-    curl.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    curl.on('error', reject);
-    curl.on('close', () => {
-      const body = JSON.parse(out) as { session_id?: string };
-      if (body.session_id) resolve(body.session_id);
-      else reject(new Error(`upload failed: ${out.slice(0, 300)}`));
-    });
-  });
-}
-
 interface JobOutcome {
   status: string;
   error_message: string | null;
   output_row_count: number | null;
+}
+
+/** Uploads through the API; returns the session id. */
+async function upload(url: string, path: string): Promise<string> {
+  const { body } = await curlUpload(url, path);
+  if (typeof body.session_id !== 'string')
+    throw new Error(`upload failed: ${JSON.stringify(body)}`);
+  return body.session_id;
 }
 
 async function submit(url: string, session: string, code: string): Promise<string> {
@@ -293,7 +272,6 @@ async function limits(small: string): Promise<void> {
 }
 
 export async function run(): Promise<void> {
-  ensureFreshBuild();
   const small = join(DATA_DIR, `exec-${SMALL_ROWS}.csv`);
   const large = join(DATA_DIR, `exec-${LARGE_ROWS}.csv`);
   await generateCsv(small, SMALL_ROWS);

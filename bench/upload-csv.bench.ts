@@ -2,10 +2,10 @@
  * Upload-to-ready time for a 1M-row (~50 MB) CSV against `pandas.read_csv` of the same
  * file, and the server's peak RSS growth during the upload.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { DATA_DIR, median, startServer } from './support/server';
+import { curlUpload, DATA_DIR, median, startServer } from './support/server';
 
 const ROWS = 1_000_000;
 const RUNS = 3;
@@ -37,35 +37,22 @@ interface UploadRun {
   rssGrowthMb: number;
 }
 
-/** One upload with curl (a native client, so the client's own CPU is not in our process). */
-function uploadOnce(url: string, path: string, rssBytes: () => number): Promise<UploadRun> {
-  return new Promise((resolve, reject) => {
-    const before = rssBytes();
-    let peak = before;
-    const sampler = setInterval(() => (peak = Math.max(peak, rssBytes())), 10);
-    const started = performance.now();
-    const curl = spawn('curl', ['-s', '-D', '-', '-F', `file=@${path}`, `${url}/api/v1/upload`]);
-    let out = '';
-    curl.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    curl.on('error', reject);
-    curl.on('close', () => {
-      clearInterval(sampler);
-      const totalSeconds = (performance.now() - started) / 1000;
-      const ingest = /server-timing: ingest;dur=(\d+)/i.exec(out);
-      const body = JSON.parse(out.slice(out.indexOf('{'))) as {
-        row_count?: number;
-        session_id?: string;
-      };
-      if (!ingest || body.row_count !== ROWS)
-        return reject(new Error(`upload failed: ${out.slice(0, 300)}`));
-      void fetch(`${url}/api/v1/sessions/${body.session_id}`, { method: 'DELETE' });
-      resolve({
-        totalSeconds,
-        ingestSeconds: Number(ingest[1]) / 1000,
-        rssGrowthMb: (peak - before) / (1024 * 1024),
-      });
-    });
-  });
+/** One upload, with the server's RSS sampled while it runs. */
+async function uploadOnce(url: string, path: string, rssBytes: () => number): Promise<UploadRun> {
+  const before = rssBytes();
+  let peak = before;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssBytes())), 10);
+  const started = performance.now();
+  const { headers, body } = await curlUpload(url, path).finally(() => clearInterval(sampler));
+  const totalSeconds = (performance.now() - started) / 1000;
+  const ingest = /server-timing: ingest;dur=(\d+)/i.exec(headers);
+  if (!ingest || body.row_count !== ROWS) throw new Error(`upload failed: ${JSON.stringify(body)}`);
+  await fetch(`${url}/api/v1/sessions/${String(body.session_id)}`, { method: 'DELETE' });
+  return {
+    totalSeconds,
+    ingestSeconds: Number(ingest[1]) / 1000,
+    rssGrowthMb: (peak - before) / (1024 * 1024),
+  };
 }
 
 export async function run(): Promise<void> {

@@ -1,7 +1,7 @@
 import request from 'supertest';
-import { CANARY_API_KEY, postSse, uploadCsv } from './support/ai-client';
+import { postSse, startAiTestApp, stopAiTestApp } from './support/ai-client';
 import { FakeAnthropic, hangingReply, textReply } from './support/fake-anthropic';
-import { startTestApp, TestApp } from './support/test-app';
+import { startTestApp, TestApp, uploadCsv } from './support/test-app';
 
 const CSV = 'region,amount\nNorth,1\nSouth,2\n';
 const UNKNOWN_SESSION = '00000000-0000-4000-8000-000000000000';
@@ -21,15 +21,10 @@ describe('AI endpoints answer 404 and 422 before any stream', () => {
   let sessionId: string;
 
   beforeAll(async () => {
-    fake = await FakeAnthropic.start(CANARY_API_KEY);
-    t = await startTestApp({ ANTHROPIC_API_KEY: CANARY_API_KEY, ANTHROPIC_BASE_URL: fake.url });
-    sessionId = await uploadCsv(t, CSV);
+    ({ fake, t, sessionId } = await startAiTestApp(CSV));
   });
 
-  afterAll(async () => {
-    await t.close();
-    await fake.close();
-  });
+  afterAll(async () => stopAiTestApp({ fake, t }));
 
   beforeEach(() => fake.reset());
 
@@ -165,19 +160,10 @@ describe('AI endpoints when the model stalls', () => {
   let sessionId: string;
 
   beforeAll(async () => {
-    fake = await FakeAnthropic.start(CANARY_API_KEY);
-    t = await startTestApp({
-      ANTHROPIC_API_KEY: CANARY_API_KEY,
-      ANTHROPIC_BASE_URL: fake.url,
-      AI_REQUEST_TIMEOUT_SECONDS: '1',
-    });
-    sessionId = await uploadCsv(t, CSV);
+    ({ fake, t, sessionId } = await startAiTestApp(CSV, { AI_REQUEST_TIMEOUT_SECONDS: '1' }));
   });
 
-  afterAll(async () => {
-    await t.close();
-    await fake.close();
-  });
+  afterAll(async () => stopAiTestApp({ fake, t }));
 
   it('ends a stream that stops sending with a "timed out" error event and closes the upstream', async () => {
     fake.enqueue(hangingReply(['## Objective\n']));

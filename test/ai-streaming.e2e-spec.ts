@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CANARY_API_KEY, joinedChunks, openSse, postSse, uploadCsv } from './support/ai-client';
+import {
+  CANARY_API_KEY,
+  joinedChunks,
+  openSse,
+  postSse,
+  startAiTestApp,
+  stopAiTestApp,
+} from './support/ai-client';
 import {
   errorReply,
   FakeAnthropic,
@@ -12,7 +19,7 @@ import {
 } from './support/fake-anthropic';
 import { DuckDbService, quoteIdent } from '../src/duckdb/duckdb.service';
 import { SessionsService } from '../src/sessions/sessions.service';
-import { startTestApp, TestApp } from './support/test-app';
+import { TestApp, uploadCsv } from './support/test-app';
 
 const CSV = 'region,amount,id\nNorth,10.5,a1\nSouth,20,a2\nNorth,,a3\n';
 const INSTRUCTIONS = 'Sum the amount per region and sort by the total, largest first.';
@@ -45,22 +52,15 @@ describe('AI endpoints stream from the Messages API (fake upstream, real SDK)', 
   let sessionId: string;
 
   beforeAll(async () => {
-    fake = await FakeAnthropic.start(CANARY_API_KEY);
-    t = await startTestApp({
-      ANTHROPIC_API_KEY: CANARY_API_KEY,
-      ANTHROPIC_BASE_URL: fake.url,
+    ({ fake, t, sessionId } = await startAiTestApp(CSV, {
       ANTHROPIC_MODEL: 'claude-test-model',
       REFINE_MAX_TOKENS: '321',
       CODEGEN_MAX_TOKENS: '654',
       AI_MAX_RETRIES: '1',
-    });
-    sessionId = await uploadCsv(t, CSV);
+    }));
   });
 
-  afterAll(async () => {
-    await t.close();
-    await fake.close();
-  });
+  afterAll(async () => stopAiTestApp({ fake, t }));
 
   beforeEach(() => {
     fake.reset();

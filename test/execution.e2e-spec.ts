@@ -1,13 +1,14 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import * as XLSX from 'xlsx';
 import { DuckDbService, quoteLiteral } from '../src/duckdb/duckdb.service';
 import { SandboxPool } from '../src/sandbox/sandbox-pool';
+import { childrenOf } from '../src/sandbox/sandbox-spawn';
 import { SandboxWorkspace } from '../src/sandbox/sandbox-workspace';
-import { jobResult, run, submit, uploadCsv, waitForJob } from './support/execution-client';
-import { startTestApp, TestApp } from './support/test-app';
+import { jobResult, run, submit, waitForJob } from './support/execution-client';
+import { startTestApp, TestApp, uploadCsv } from './support/test-app';
 
 const TIMEOUT_SECONDS = 3;
 
@@ -634,17 +635,6 @@ def transform(df):
     });
   });
 });
-
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .split(' ')
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return [];
-  }
-}
 
 describe('Execution: shutdown leaves nothing behind', () => {
   it('kills running sandboxes and removes the sandbox folders on close', async () => {

@@ -6,8 +6,8 @@ import request from 'supertest';
 import { CodeChecker } from '../src/sandbox/code-checker.service';
 import { SANDBOX_ENV, SANDBOX_UID } from '../src/sandbox/sandbox-limits';
 import { loadPolicy } from '../src/sandbox/sandbox-policy';
-import { run, submit, uploadCsv } from './support/execution-client';
-import { startTestApp, TestApp } from './support/test-app';
+import { run, submit } from './support/execution-client';
+import { startTestApp, TestApp, uploadCsv } from './support/test-app';
 
 const CANARY = `sk-ant-canary-${randomBytes(16).toString('hex')}`;
 const MARK = `acbpwned${randomBytes(4).toString('hex')}`;

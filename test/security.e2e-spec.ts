@@ -12,8 +12,8 @@ import { SANDBOX_ENV, SANDBOX_UID } from '../src/sandbox/sandbox-limits';
 import { loadPolicy } from '../src/sandbox/sandbox-policy';
 import { SandboxProvider } from '../src/sandbox/sandbox-provider';
 import { SandboxWorkspace } from '../src/sandbox/sandbox-workspace';
-import { JobResult, submit, uploadCsv, waitForJob } from './support/execution-client';
-import { startTestApp, TestApp } from './support/test-app';
+import { JobResult, submit, waitForJob } from './support/execution-client';
+import { startTestApp, TestApp, uploadCsv } from './support/test-app';
 
 const CANARY = `sk-ant-canary-${randomBytes(16).toString('hex')}`;
 const MARK = `acbpwned${randomBytes(4).toString('hex')}`;

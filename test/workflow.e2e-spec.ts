@@ -1,8 +1,8 @@
 import request from 'supertest';
-import { CANARY_API_KEY, joinedChunks, postSse } from './support/ai-client';
-import { uploadCsv, waitForJob } from './support/execution-client';
+import { joinedChunks, postSse, startAiTestApp, stopAiTestApp } from './support/ai-client';
+import { waitForJob } from './support/execution-client';
 import { FakeAnthropic, textReply } from './support/fake-anthropic';
-import { startTestApp, TestApp } from './support/test-app';
+import { TestApp } from './support/test-app';
 
 const CSV = [
   'order_id,region,qty,price',
@@ -30,18 +30,14 @@ describe('the five steps end to end: upload, refine, generate, execute, download
   let fake: FakeAnthropic;
   let t: TestApp;
 
+  let sessionId: string;
+
   beforeAll(async () => {
-    fake = await FakeAnthropic.start(CANARY_API_KEY);
-    t = await startTestApp({ ANTHROPIC_API_KEY: CANARY_API_KEY, ANTHROPIC_BASE_URL: fake.url });
+    ({ fake, t, sessionId } = await startAiTestApp(CSV));
   });
-  afterAll(async () => {
-    await t.close();
-    await fake.close();
-  });
+  afterAll(async () => stopAiTestApp({ fake, t }));
 
   it('turns instructions into a downloaded result', async () => {
-    const sessionId = await uploadCsv(t, CSV, 'orders.csv');
-
     fake.enqueue(textReply([SPEC.slice(0, 40), SPEC.slice(40)]));
     const refined = await postSse(t, '/instructions/refine', {
       session_id: sessionId,

@@ -1,10 +1,56 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '../..');
 export const DATA_DIR = join(ROOT, 'bench', '.data');
+
+/** Rebuilds dist when a source file is newer than it, so the figures are for this code. */
+function ensureFreshBuild(): void {
+  const newest = (dir: string): number =>
+    Math.max(
+      ...readdirSync(dir, { withFileTypes: true }).map((e) =>
+        e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs,
+      ),
+    );
+  let builtAt = 0;
+  try {
+    builtAt = statSync(join(ROOT, 'dist', 'main.js')).mtimeMs;
+  } catch {
+    // Not built yet.
+  }
+  if (newest(join(ROOT, 'src')) > builtAt) {
+    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  }
+}
+
+export interface CurlUpload {
+  /** Response headers as curl printed them. */
+  headers: string;
+  body: Record<string, unknown>;
+}
+
+/** Uploads a file with curl, a native client, so the client's CPU is not in our process. */
+export function curlUpload(url: string, path: string): Promise<CurlUpload> {
+  return new Promise((resolve, reject) => {
+    const curl = spawn('curl', ['-s', '-D', '-', '-F', `file=@${path}`, `${url}/api/v1/upload`]);
+    let out = '';
+    curl.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    curl.on('error', reject);
+    curl.on('close', () => {
+      const start = out.indexOf('{');
+      try {
+        resolve({
+          headers: out.slice(0, start),
+          body: JSON.parse(out.slice(start)) as Record<string, unknown>,
+        });
+      } catch {
+        reject(new Error(`upload failed: ${out.slice(0, 300)}`));
+      }
+    });
+  });
+}
 
 export interface BenchServer {
   url: string;
@@ -16,9 +62,7 @@ export interface BenchServer {
 
 /** Starts the built server (`dist/main.js`) as its own process, as production runs it. */
 export async function startServer(env: Record<string, string> = {}): Promise<BenchServer> {
-  if (!existsSync(join(ROOT, 'dist', 'main.js'))) {
-    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
-  }
+  ensureFreshBuild();
   const root = mkdtempSync(join(tmpdir(), 'acb-bench-'));
   const port = 20000 + Math.floor(Math.random() * 20000);
   const child: ChildProcess = spawn(process.execPath, ['dist/main.js'], {

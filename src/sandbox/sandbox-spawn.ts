@@ -23,7 +23,8 @@ export const SANDBOX_STDIO = ['pipe', 'pipe', 'pipe', 'pipe'] as const;
 /** If bwrap has not exited by then after its sandbox was killed, its own group is killed too. */
 const BWRAP_EXIT_GRACE_MS = 2000;
 
-function childrenOf(pid: number): number[] {
+/** Direct children of a process, from /proc (empty once it is gone). */
+export function childrenOf(pid: number): number[] {
   try {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
       .split(' ')

@@ -1,10 +1,41 @@
 import { request as httpRequest } from 'node:http';
 import { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { TestApp } from './test-app';
+import { FakeAnthropic } from './fake-anthropic';
+import { startTestApp, TestApp, uploadCsv } from './test-app';
 
 /** A key shaped like a real one, so the logger's pattern and the exact-value scrub both apply. */
 export const CANARY_API_KEY = 'sk-ant-test-CANARY-5f1d2c9e8b7a6f5e4d3c2b1a';
+
+export interface AiTestApp {
+  fake: FakeAnthropic;
+  t: TestApp;
+  sessionId: string;
+}
+
+/** The app wired to a fresh fake Messages API (canary key), with a session holding `csv`. */
+export async function startAiTestApp(
+  csv: string,
+  env: Record<string, string> = {},
+): Promise<AiTestApp> {
+  const fake = await FakeAnthropic.start(CANARY_API_KEY);
+  try {
+    const t = await startTestApp({
+      ANTHROPIC_API_KEY: CANARY_API_KEY,
+      ANTHROPIC_BASE_URL: fake.url,
+      ...env,
+    });
+    return { fake, t, sessionId: await uploadCsv(t, csv) };
+  } catch (error) {
+    await fake.close();
+    throw error;
+  }
+}
+
+export async function stopAiTestApp({ fake, t }: Pick<AiTestApp, 'fake' | 't'>): Promise<void> {
+  await t.close();
+  await fake.close();
+}
 
 export type SseEvent = Record<string, unknown>;
 
@@ -14,15 +45,6 @@ export interface SseResponse {
   /** The raw body, exactly as sent. */
   raw: string;
   events: SseEvent[];
-}
-
-/** Uploads a CSV through the real endpoint and returns the session id. */
-export async function uploadCsv(t: TestApp, csv: string, filename = 'data.csv'): Promise<string> {
-  const res = await request(t.http)
-    .post(`${t.prefix}/upload`)
-    .attach('file', Buffer.from(csv), filename)
-    .expect(200);
-  return (res.body as { session_id: string }).session_id;
 }
 
 /**

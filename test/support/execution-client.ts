@@ -13,15 +13,6 @@ export interface JobResult {
   stderr: string;
 }
 
-/** Uploads CSV text through the real endpoint; returns the session id. */
-export async function uploadCsv(t: TestApp, csv: string, filename = 'data.csv'): Promise<string> {
-  const res = await request(t.http)
-    .post(`${t.prefix}/upload`)
-    .attach('file', Buffer.from(csv), filename)
-    .expect(200);
-  return res.body.session_id as string;
-}
-
 export function submit(t: TestApp, sessionId: string, code: string): request.Test {
   return request(t.http).post(`${t.prefix}/execute`).send({ session_id: sessionId, code });
 }

@@ -4,6 +4,7 @@ import { Test, TestingModuleBuilder } from '@nestjs/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import request from 'supertest';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 
@@ -74,4 +75,13 @@ export async function startTestApp(
       rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/** Uploads CSV text through the real endpoint; returns the session id. */
+export async function uploadCsv(t: TestApp, csv: string, filename = 'data.csv'): Promise<string> {
+  const res = await request(t.http)
+    .post(`${t.prefix}/upload`)
+    .attach('file', Buffer.from(csv), filename)
+    .expect(200);
+  return (res.body as { session_id: string }).session_id;
 }
