@@ -8,7 +8,10 @@ import request from 'supertest';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 
-export const CORPUS_DIR = resolve(__dirname, '../../../shared/corpus');
+/** Copies of the shared corpus and fidelity cases, kept in step by scripts/sync-fixtures.sh. */
+export const FIXTURES_DIR = resolve(__dirname, '../fixtures');
+export const CORPUS_DIR = join(FIXTURES_DIR, 'corpus');
+export const CASES_DIR = join(FIXTURES_DIR, 'cases');
 
 export interface TestApp {
   app: INestApplication;
