@@ -280,7 +280,7 @@ def transform(df):
         text: null,
       });
       expect(job.preview_rows[2]).toMatchObject({
-        floats: null,
+        floats: 'Infinity',
         text: 'cé',
         mixed: '3.5',
         cat: 'x',

@@ -358,7 +358,11 @@ describe('Security: attacks through HTTP, with the static check switched off', (
         'return pd.DataFrame([[1, 2, 3, 4, 5]], columns=[\'a"; DROP TABLE x; --\', "A", "a", "\\x00\\n", ""])',
       );
       expect(job.status).toBe('success');
-      expect(job.preview_columns).toEqual(['a"; DROP TABLE x; --', 'A', 'a_2', '__', 'column_5']);
+      // Names reach no SQL (columns are c0, c1, ...), so each is kept exactly.
+      expect(job.preview_columns).toEqual(['a"; DROP TABLE x; --', 'A', 'a', '\u0000\n', '']);
+      expect(job.preview_rows).toEqual([
+        { 'a"; DROP TABLE x; --': 1, A: 2, a: 3, '\u0000\n': 4, '': 5 },
+      ]);
       const next = await attack('return df.groupby("region", as_index=False)["amount"].sum()');
       expect(next.preview_rows).toEqual([
         { region: 'north', amount: 10 },

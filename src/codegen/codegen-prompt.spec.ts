@@ -77,6 +77,12 @@ describe('codegen system prompt', () => {
     expect(system).toMatch(/No Markdown code fences/);
   });
 
+  it('asks for reset_index() where the index holds data, as the sandbox drops only row numbers', () => {
+    expect(system).toMatch(/Where the index holds data .*call `reset_index\(\)`/);
+    expect(system).toContain('`reset_index(drop=True)`');
+    expect(system).toMatch(/drops an unnamed integer index/);
+  });
+
   it('falls back to a generic runtime when the sandbox versions are unknown', () => {
     expect(buildCodegenSystemPrompt(policy, { python: null, pandas: null })).toContain(
       'pandas 1.5 or later',

@@ -49,7 +49,8 @@ How to write it:
 - Use vectorised pandas and numpy operations rather than Python loops over rows.
 - Convert types explicitly before computing: \`pd.to_numeric(..., errors="coerce")\` for numbers stored as text, \`pd.to_datetime(..., errors="coerce")\` for dates. Object columns may hold mixed types and missing values.
 - Handle missing values (NaN, None, NaT), empty strings and an empty input table without raising.
-- Keep the code deterministic. Set the result's columns in the order the specification gives, and reset the index when rows were filtered, sorted or grouped, unless the specification says otherwise.
+- Keep the code deterministic. Set the result's columns in the order the specification gives.
+- Return the data as columns, not in the index. Where the index holds data (group keys, \`value_counts()\` or \`describe()\` labels, a pivot's rows, a MultiIndex), call \`reset_index()\` so it becomes columns, naming them as the specification says. After filtering or sorting, \`reset_index(drop=True)\`: row numbers are not data. The sandbox keeps a named, non-integer or multi-level index as leading columns and drops an unnamed integer index, so an unnamed integer index that holds data (such as \`value_counts()\` of an integer column) is lost unless you reset it.
 - Write code that works on ${pandas}: avoid APIs that were added later or that it deprecates.
 - Add a short comment where a step is not obvious; no other commentary.
 

@@ -10,7 +10,6 @@ import { SandboxPool } from '../sandbox/sandbox-pool';
 import { SandboxStatusService } from '../sandbox/sandbox-status.service';
 import { placeInput } from '../sandbox/sandbox-workspace';
 import { JobRecord, Session } from '../sessions/session';
-import { SessionRowsService } from '../sessions/session-rows.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { InputCache } from './input-cache.service';
 import { JobQueue } from './job-queue';
@@ -50,7 +49,6 @@ export class ExecutionService implements BeforeApplicationShutdown {
     private readonly sandbox: SandboxStatusService,
     private readonly inputs: InputCache,
     private readonly outputs: OutputStore,
-    private readonly rows: SessionRowsService,
     private readonly logger: AppLogger,
   ) {
     this.queue = new JobQueue(
@@ -86,7 +84,9 @@ export class ExecutionService implements BeforeApplicationShutdown {
       stderr: '',
       outputRowCount: null,
       outputColumns: [],
+      outputSchema: [],
       previewRows: [],
+      warnings: [],
       outputTable: null,
     };
     session.jobs.set(job.id, job);
@@ -173,9 +173,15 @@ export class ExecutionService implements BeforeApplicationShutdown {
         return this.fail(job, cancelled());
       }
       job.outputTable = stored.table;
-      job.outputColumns = stored.columns;
+      job.outputColumns = stored.columns.map((c) => c.name);
+      job.outputSchema = stored.columns;
       job.outputRowCount = stored.rows;
-      job.previewRows = await this.rows.readTable(stored.table, 0, this.cfg.previewRowCount);
+      job.warnings = stored.warnings;
+      job.previewRows = await this.outputs.preview(
+        stored.table,
+        stored.columns,
+        this.cfg.previewRowCount,
+      );
       lap('preview_ms');
       job.status = 'success';
       job.finishedAt = new Date();

@@ -8,8 +8,18 @@ import { Readable } from 'node:stream';
 import * as XLSX from 'xlsx';
 import { BadRequest, OutputNotAvailable } from '../common/errors/domain-errors';
 import { storageConfig } from '../config/configuration';
-import { DuckDbService, quoteIdent, quoteLiteral, toJsonRows } from '../duckdb/duckdb.service';
+import { columnIdent, DuckDbService, quoteIdent, quoteLiteral } from '../duckdb/duckdb.service';
 import { ExecutionService } from './execution.service';
+import {
+  csvCell,
+  csvQuote,
+  jsonValue,
+  OutputColumn,
+  parquetValue,
+  xlsxValue,
+} from './output-columns';
+import { XLSX_MAX_CELL_CHARS } from './output-store.service';
+import { renamedParquet } from './parquet-footer';
 
 export const OUTPUT_FORMATS = ['csv', 'parquet', 'xlsx', 'json'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -20,9 +30,10 @@ const CONTENT_TYPES: Record<OutputFormat, string> = {
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
   json: 'application/json; charset=utf-8',
 };
-/** Spreadsheet limits: rows per sheet (one is the header) and characters per cell. */
+/** Spreadsheet limit: rows per sheet (one is the header). */
 const XLSX_MAX_ROWS = 1_048_575;
-const XLSX_MAX_CELL_CHARS = 32_767;
+/** Arguments per concat() call when a JSON row is assembled in SQL. */
+const CONCAT_ARGS = 100;
 
 export interface OutputDownload {
   stream: Readable;
@@ -30,11 +41,47 @@ export interface OutputDownload {
   filename: string;
 }
 
+interface StoredJob {
+  table: string;
+  columns: OutputColumn[];
+  rows: number;
+}
+
 function isFormat(value: string): value is OutputFormat {
   return (OUTPUT_FORMATS as readonly string[]).includes(value);
 }
 
-/** Step 5: a successful job's output as a file, written by DuckDB and streamed. */
+/** concat() over many arguments, nested so that no call gets too many. */
+function concatAll(parts: string[]): string {
+  if (parts.length === 0) return "''";
+  if (parts.length <= CONCAT_ARGS) return `concat(${parts.join(', ')})`;
+  const groups: string[] = [];
+  for (let i = 0; i < parts.length; i += CONCAT_ARGS)
+    groups.push(concatAll(parts.slice(i, i + CONCAT_ARGS)));
+  return concatAll(groups);
+}
+
+/** `head`, then the file's bytes up to `end` (inclusive), then `tail`; the file is removed after. */
+function streamFile(file: string, head: Buffer, end?: number, tail?: Buffer): Readable {
+  async function* parts(): AsyncGenerator<Buffer> {
+    try {
+      if (head.length > 0) yield head;
+      if (end === undefined || end >= 0) yield* createReadStream(file, { end });
+      if (tail) yield tail;
+    } finally {
+      await rm(file, { force: true });
+    }
+  }
+  return Readable.from(parts(), { objectMode: false });
+}
+
+/**
+ * Step 5: a successful job's output as a file. DuckDB writes each format from the stored
+ * columns (`c0`, `c1`, ...) with the SQL of output-columns.ts; the real names are applied
+ * outside SQL: a header line we write (CSV), name literals (JSON), the Parquet footer
+ * rewritten (parquet-footer.ts), header cells (XLSX). So any name survives, `''` and names
+ * differing only by case included.
+ */
 @Injectable()
 export class OutputExportService {
   constructor(
@@ -58,10 +105,17 @@ export class OutputExportService {
         `The output has more rows than a spreadsheet holds (${XLSX_MAX_ROWS}); use csv or parquet`,
       );
     }
-    const stream =
-      wanted === 'xlsx'
-        ? await this.xlsx(job.outputTable)
-        : await this.copy(job.outputTable, wanted);
+    const stored: StoredJob = {
+      table: job.outputTable,
+      columns: job.outputSchema,
+      rows: job.outputRowCount ?? 0,
+    };
+    const stream = await {
+      csv: () => this.csv(stored),
+      json: () => this.json(stored),
+      parquet: () => this.parquet(stored),
+      xlsx: () => this.xlsx(stored),
+    }[wanted]();
     return {
       stream,
       contentType: CONTENT_TYPES[wanted],
@@ -69,61 +123,114 @@ export class OutputExportService {
     };
   }
 
-  /** DuckDB writes the file (COPY ... TO), which is streamed and then removed. */
-  private async copy(table: string, format: Exclude<OutputFormat, 'xlsx'>): Promise<Readable> {
+  /** DuckDB writes the rows of `select` (no header, no quoting of its own) to a fresh file. */
+  private async copy(table: string, select: string[], options: string): Promise<string> {
     const dir = join(this.storage.tempDir, 'exports');
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const file = join(dir, `${table}-${randomBytes(6).toString('hex')}.${format}`);
-    const options = {
-      csv: 'FORMAT csv, HEADER true',
-      parquet: 'FORMAT parquet',
-      json: 'FORMAT json, ARRAY true',
-    }[format];
+    const file = join(dir, `${table}-${randomBytes(6).toString('hex')}`);
     try {
-      const select = format === 'json' ? await this.jsonSafeSelect(table) : '*';
       await this.duckdb.run(
-        `COPY (SELECT ${select} FROM ${quoteIdent(table)} ORDER BY rowid) TO ${quoteLiteral(file)} (${options})`,
+        `COPY (SELECT ${select.join(', ')} FROM ${quoteIdent(table)} ORDER BY rowid) TO ${quoteLiteral(file)} (${options})`,
       );
     } catch (error) {
       await rm(file, { force: true });
       throw error;
     }
-    const stream = createReadStream(file);
-    stream.on('close', () => void rm(file, { force: true }));
-    return stream;
+    return file;
   }
 
-  /** JSON has no NaN or Infinity, and timestamps read best as ISO 8601, as in the preview. */
-  private async jsonSafeSelect(table: string): Promise<string> {
-    const columns = await this.duckdb.queryJson(
-      `SELECT column_name, column_type FROM (DESCRIBE ${quoteIdent(table)})`,
-    );
-    return columns
-      .map(({ column_name, column_type }) => {
-        const c = quoteIdent(column_name as string);
-        const type = column_type as string;
-        if (type === 'DOUBLE') return `CASE WHEN isfinite(${c}) THEN ${c} END AS ${c}`;
-        if (type.startsWith('TIMESTAMP')) return `replace(CAST(${c} AS VARCHAR), ' ', 'T') AS ${c}`;
-        return c;
-      })
-      .join(', ');
-  }
-
-  private async xlsx(table: string): Promise<Readable> {
-    const rows = await this.duckdb.withConnection(async (conn) => {
-      const reader = await conn.runAndReadAll(`SELECT * FROM ${quoteIdent(table)} ORDER BY rowid`);
-      const names = reader.columnNames();
-      return [names, ...toJsonRows(reader).map((row) => names.map((n) => row[n]))];
+  /** As `out.to_csv(index=False)` writes it; the cells are quoted in SQL (csvCell). */
+  private async csv({ table, columns }: StoredJob): Promise<Readable> {
+    const single = columns.length === 1;
+    // pandas writes a row whose only field is empty as "", or the row would read as blank.
+    const cells = columns.map((c, i) => {
+      const cell = csvCell(c, columnIdent(i));
+      return single ? `COALESCE(NULLIF(${cell}, ''), '""')` : cell;
     });
-    const cells = rows.map((row) =>
-      row.map((v) =>
-        typeof v === 'string' && v.length > XLSX_MAX_CELL_CHARS
-          ? v.slice(0, XLSX_MAX_CELL_CHARS)
-          : v,
-      ),
+    const header = columns.map((c) => csvQuote(c.name)).join(',');
+    const file = await this.copy(table, cells, "FORMAT csv, HEADER false, QUOTE '', ESCAPE ''");
+    const line = single && header === '' ? '""' : header;
+    return streamFile(file, Buffer.from(`${line}\n`, 'utf8'));
+  }
+
+  /** An array of objects, one a row, each assembled in SQL from literal keys and JSON values. */
+  private async json({ table, columns, rows }: StoredJob): Promise<Readable> {
+    const parts = columns.flatMap((c, i) => [
+      quoteLiteral(`${i === 0 ? '{' : ','}${JSON.stringify(c.name)}:`),
+      jsonValue(c, columnIdent(i)),
+    ]);
+    parts.push(`CASE WHEN rowid < ${rows - 1} THEN '},' ELSE '}' END`);
+    const file = await this.copy(
+      table,
+      [concatAll(parts)],
+      "FORMAT csv, HEADER false, QUOTE '', ESCAPE ''",
     );
+    return streamFile(file, Buffer.from('[\n'), undefined, Buffer.from(']\n'));
+  }
+
+  /** DuckDB writes the data; the footer is rewritten with the real names and exact types. */
+  private async parquet({ table, columns }: StoredJob): Promise<Readable> {
+    const values = columns.map((c, i) => parquetValue(c, columnIdent(i)));
+    const file = await this.copy(
+      table,
+      values.map((v, i) => `${v.sql} AS ${columnIdent(i)}`),
+      'FORMAT parquet',
+    );
+    try {
+      const { dataBytes, tail } = await renamedParquet(file, {
+        names: columns.map((c) => c.name),
+        logical: values.map((v) => v.logical),
+      });
+      return streamFile(file, Buffer.alloc(0), dataBytes - 1, tail);
+    } catch (error) {
+      await rm(file, { force: true });
+      throw error;
+    }
+  }
+
+  /** Typed cells: numbers (dates and times with their number format), booleans, text. */
+  private async xlsx({ table, columns }: StoredJob): Promise<Readable> {
+    const plans = columns.map((c, i) => xlsxValue(c, columnIdent(i)));
+    const select: string[] = [];
+    const at = plans.map((plan) => {
+      const slot = (sql: string | undefined): number => (sql ? select.push(sql) - 1 : -1);
+      return {
+        number: slot(plan.number),
+        text: slot(plan.text),
+        bool: slot(plan.bool),
+        format: plan.format,
+      };
+    });
+    const data = await this.duckdb.withConnection(async (conn) =>
+      (
+        await conn.runAndReadAll(
+          `SELECT ${select.join(', ')} FROM ${quoteIdent(table)} ORDER BY rowid`,
+        )
+      ).getRows(),
+    );
+    const sheet: XLSX.WorkSheet = {};
+    columns.forEach((c, j) => {
+      sheet[XLSX.utils.encode_cell({ r: 0, c: j })] = { t: 's', v: c.name };
+    });
+    data.forEach((row, r) => {
+      at.forEach((slots, j) => {
+        const text = slots.text >= 0 ? row[slots.text] : null;
+        const number = slots.number >= 0 ? row[slots.number] : null;
+        const flag = slots.bool >= 0 ? row[slots.bool] : null;
+        let cell: XLSX.CellObject | null = null;
+        if (typeof text === 'string') cell = { t: 's', v: text.slice(0, XLSX_MAX_CELL_CHARS) };
+        else if (typeof number === 'number')
+          cell = slots.format ? { t: 'n', v: number, z: slots.format } : { t: 'n', v: number };
+        else if (typeof flag === 'boolean') cell = { t: 'b', v: flag };
+        if (cell) sheet[XLSX.utils.encode_cell({ r: r + 1, c: j })] = cell;
+      });
+    });
+    sheet['!ref'] = XLSX.utils.encode_range({
+      s: { r: 0, c: 0 },
+      e: { r: data.length, c: Math.max(columns.length - 1, 0) },
+    });
     const book = XLSX.utils.book_new();
-    XLSX.utils.book_append_sheet(book, XLSX.utils.aoa_to_sheet(cells), 'output');
+    XLSX.utils.book_append_sheet(book, sheet, 'output');
     return Readable.from([XLSX.write(book, { type: 'buffer', bookType: 'xlsx' }) as Buffer]);
   }
 }

@@ -4,49 +4,91 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { storageConfig } from '../config/configuration';
-import { DuckDbService, quoteIdent, quoteLiteral } from '../duckdb/duckdb.service';
+import { JsonValue } from '../duckdb/json-safe';
+import {
+  columnIdent,
+  DuckDbService,
+  JsonRow,
+  quoteIdent,
+  quoteLiteral,
+} from '../duckdb/duckdb.service';
 import { DecodedColumn, DecodedFrame } from '../sandbox/frame';
-import { OUTPUT_COLUMN_NAME_MAX_CHARS } from '../sandbox/sandbox-limits';
+import { fixedOffsetSeconds, jsonValue, OutputColumn, StoredType } from './output-columns';
 import { ParquetColumn, writeParquet } from './parquet-writer';
-
-/** pandas' nanosecond timestamps span ±2^63 ns; anything beyond is not a real value. */
-const MAX_TIMESTAMP_MICROS = 9_223_372_036_854_775n;
-
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
 
 export interface StoredOutput {
   table: string;
-  columns: string[];
+  columns: OutputColumn[];
   rows: number;
+  /** The runner's sentences and the store's own (renamed columns, what each reader gets). */
+  warnings: string[];
+}
+
+const STORED: Record<DecodedColumn['kind'], StoredType> = {
+  i: 'int',
+  u: 'uint',
+  f: 'float',
+  b: 'bool',
+  t: 'datetime',
+  z: 'datetimetz',
+  d: 'timedelta',
+  T: 'time',
+  s: 'text',
+};
+const NAME_IN_WARNING_MAX_CHARS = 60;
+/** Cells Excel holds: characters per cell. */
+export const XLSX_MAX_CELL_CHARS = 32_767;
+const FIRST_EXCEL_NS = -2_203_891_200_000_000_000n;
+
+/** A name as quoted in a warning (Python's repr style, cut when long). */
+export function shown(name: string): string {
+  const cut =
+    name.length > NAME_IN_WARNING_MAX_CHARS
+      ? `${name.slice(0, NAME_IN_WARNING_MAX_CHARS - 1)}…`
+      : name;
+  return `'${cut.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
 /**
- * Column names from untrusted output: control characters replaced, length bounded,
- * empty ones named, and duplicates (DuckDB compares names case-insensitively) suffixed.
+ * Duplicate names made unique as pandas' read_csv (C parser) renames a header: `a`, `a.1`,
+ * `a.2`, skipping any name the header already holds, so our CSV reads back with the same
+ * names a file with those duplicates would get. Names that differ only by case stay: no
+ * reader needs them to differ.
  */
-export function safeColumnNames(names: string[]): string[] {
-  const seen = new Set<string>();
-  return names.map((raw, i) => {
-    const base =
-      raw.replace(CONTROL_CHARACTERS, '_').slice(0, OUTPUT_COLUMN_NAME_MAX_CHARS) ||
-      `column_${i + 1}`;
-    let name = base;
-    for (let n = 2; seen.has(name.toLowerCase()); n++) name = `${base}_${n}`;
-    seen.add(name.toLowerCase());
-    return name;
+export function uniqueNames(names: string[]): { names: string[]; renamed: [string, string][] } {
+  const header = [...names];
+  const inHeader = new Map<string, number>();
+  for (const name of header) inHeader.set(name, (inHeader.get(name) ?? 0) + 1);
+  const counts = new Map<string, number>();
+  const renamed: [string, string][] = [];
+  header.forEach((original, i) => {
+    let name = original;
+    let count = counts.get(name) ?? 0;
+    while (count > 0) {
+      counts.set(original, count + 1);
+      name = `${original}.${count}`;
+      count = (inHeader.get(name) ?? 0) > 0 ? count + 1 : (counts.get(name) ?? 0);
+    }
+    if (name !== original) {
+      inHeader.set(original, (inHeader.get(original) ?? 1) - 1);
+      inHeader.set(name, (inHeader.get(name) ?? 0) + 1);
+      header[i] = name;
+      renamed.push([original, name]);
+    }
+    counts.set(name, count + 1);
   });
+  return { names: header, renamed };
 }
 
-/** Present unless the frame says missing, or the value itself means missing (NaN, out of range). */
-function validity(
-  rows: number,
+/** Present unless the frame says missing, or the value itself means missing (NaN). */
+function withoutNaN(
+  values: Float64Array,
   valid: Uint8Array | null,
-  missing: (i: number) => boolean,
+  rows: number,
 ): Uint8Array | null {
   let out: Uint8Array | null = valid;
   for (let i = 0; i < rows; i++) {
-    if ((valid === null || valid[i] !== 0) && missing(i)) {
+    if (values[i] !== values[i] && (valid === null || valid[i] !== 0)) {
       out ??= new Uint8Array(rows).fill(1);
       out[i] = 0;
     }
@@ -54,46 +96,34 @@ function validity(
   return out;
 }
 
-/** A decoded column as a Parquet column named `c<index>` (names are applied in SQL). */
+/** A decoded column as a Parquet column named `c<index>`, its values copied as they are. */
 function toParquet(column: DecodedColumn, index: number, rows: number): ParquetColumn {
-  const name = `c${index}`;
+  const name = columnIdent(index);
   switch (column.kind) {
-    case 'i':
-      return { name, type: 'int64', values: column.values, valid: column.valid };
-    case 'f': {
-      // NaN is how pandas writes "missing"; it is stored as NULL.
-      const values = column.values;
+    case 'f':
       return {
         name,
         type: 'double',
-        values,
-        valid: validity(rows, column.valid, (i) => values[i] !== values[i]),
+        values: column.values,
+        valid: withoutNaN(column.values, column.valid, rows),
       };
-    }
     case 'b':
       return { name, type: 'boolean', values: column.values, valid: column.valid };
-    case 't':
-    case 'z': {
-      const values = column.values;
-      const outOfRange = (i: number): boolean =>
-        values[i] > MAX_TIMESTAMP_MICROS || values[i] < -MAX_TIMESTAMP_MICROS;
-      return {
-        name,
-        type: 'timestamp',
-        utc: column.kind === 'z',
-        values,
-        valid: validity(rows, column.valid, outOfRange),
-      };
-    }
     case 's':
       return { name, type: 'utf8', text: column.text, valid: column.valid };
+    case 'u':
+      return { name, type: 'uint64', values: column.values, valid: column.valid };
+    default:
+      return { name, type: 'int64', values: column.values, valid: column.valid };
   }
 }
 
 /**
- * Jobs' outputs in the DuckDB cache, under server-generated names. The validated frame
- * is written as a Parquet file (columns copied nearly as they are) that DuckDB loads
- * with one CREATE TABLE ... AS SELECT, giving the columns their (sanitised) names.
+ * Jobs' outputs in the DuckDB cache, under server-generated table and column names
+ * (`c0`, `c1`, ...): no name from the output ever reaches SQL. The validated frame is
+ * written as a Parquet file (columns copied nearly as they are) that DuckDB loads in one
+ * CREATE TABLE ... AS SELECT; one aggregate pass then learns what pandas' spelling of
+ * the whole column depends on (see output-columns.ts).
  */
 @Injectable()
 export class OutputStore {
@@ -104,7 +134,26 @@ export class OutputStore {
 
   async save(frame: DecodedFrame): Promise<StoredOutput> {
     const table = `job_${randomBytes(12).toString('hex')}`;
-    const columns = safeColumnNames(frame.columns.map((c) => c.name));
+    const warnings = [...frame.warnings];
+    const { names, renamed } = uniqueNames(frame.columns.map((c) => c.name));
+    if (renamed.length > 0) {
+      const list = renamed
+        .slice(0, 10)
+        .map(([from, to]) => `${shown(from)} → ${shown(to)}`)
+        .join(', ');
+      const more = renamed.length > 10 ? ` and ${renamed.length - 10} more` : '';
+      warnings.push(
+        `Columns with the same name were renamed as pandas' read_csv renames them: ${list}${more}.`,
+      );
+    }
+    const columns: OutputColumn[] = frame.columns.map((c, i) => ({
+      name: names[i],
+      dtype: c.dtype ?? '',
+      stored: c.kind === 's' && c.as === 'date' ? 'date' : STORED[c.kind],
+      ...(c.kind === 'z' ? { tz: c.tz ?? 'UTC' } : {}),
+    }));
+    await this.checkZones(columns, warnings);
+
     const dir = join(this.storage.tempDir, 'outputs');
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const file = join(dir, `${table}.parquet`);
@@ -119,17 +168,154 @@ export class OutputStore {
       } finally {
         await handle.close();
       }
-      const select = columns.map((name, i) => `c${i} AS ${quoteIdent(name)}`).join(', ');
+      const select = columns
+        .map((c, i) =>
+          c.stored === 'date'
+            ? `TRY_CAST(${columnIdent(i)} AS DATE) AS ${columnIdent(i)}`
+            : columnIdent(i),
+        )
+        .join(', ');
       await this.duckdb.run(
         `CREATE TABLE ${quoteIdent(table)} AS SELECT ${select} FROM read_parquet(${quoteLiteral(file)})`,
       );
     } finally {
       await rm(file, { force: true });
     }
-    return { table, columns, rows: frame.rows };
+    await this.learnSpelling(table, columns, warnings);
+    return { table, columns, rows: frame.rows, warnings };
+  }
+
+  /** The first `limit` rows as the preview shows them: the JSON download's values. */
+  async preview(table: string, columns: OutputColumn[], limit: number): Promise<JsonRow[]> {
+    const select = columns.map((c, i) => jsonValue(c, columnIdent(i))).join(', ');
+    const rows = await this.duckdb.withConnection(async (conn) => {
+      const reader = await conn.runAndReadAll(
+        `SELECT ${select} FROM ${quoteIdent(table)} ORDER BY rowid LIMIT $limit`,
+        { limit },
+      );
+      return reader.getRows();
+    });
+    return rows.map((row) => {
+      // No prototype: a column named __proto__ is a key like any other.
+      const out = Object.create(null) as JsonRow;
+      row.forEach((text, i) => {
+        out[columns[i].name] = JSON.parse(text as string) as JsonValue;
+      });
+      return out;
+    });
   }
 
   async drop(table: string): Promise<void> {
     await this.duckdb.run(`DROP TABLE IF EXISTS ${quoteIdent(table)}`);
   }
+
+  /** A zone DuckDB's ICU does not know would fail every read: such columns are shown in UTC. */
+  private async checkZones(columns: OutputColumn[], warnings: string[]): Promise<void> {
+    const known = new Map<string, boolean>();
+    for (const column of columns) {
+      const tz = column.tz;
+      if (tz === undefined || fixedOffsetSeconds(tz) !== null) continue;
+      if (!known.has(tz)) {
+        const ok = await this.duckdb
+          .run(`SELECT timezone(${quoteLiteral(tz)}, TIMESTAMPTZ '2000-01-01 00:00:00+00')`)
+          .then(
+            () => true,
+            () => false,
+          );
+        known.set(tz, ok);
+      }
+      if (!known.get(tz)) {
+        warnings.push(
+          `Column ${shown(column.name)} has the time zone ${shown(tz)}, which this server does not know; its values are shown in UTC.`,
+        );
+        column.tz = 'UTC';
+      }
+    }
+  }
+
+  /**
+   * One pass over the stored columns for what pandas' spelling depends on (a datetime
+   * column of dates only, its fraction digits, durations of whole days) and for what some
+   * readers cannot hold, which the warnings then say.
+   */
+  private async learnSpelling(
+    table: string,
+    columns: OutputColumn[],
+    warnings: string[],
+  ): Promise<void> {
+    const aggregates: string[] = [];
+    const readers: ((row: Record<string, unknown>) => void)[] = [];
+    const ask = (sql: string, use: (value: unknown) => void): void => {
+      const key = `a${aggregates.length}`;
+      aggregates.push(`${sql} AS ${key}`);
+      readers.push((row) => use(row[key]));
+    };
+    const note = (i: number, text: (name: string) => string) => (value: unknown) => {
+      if (value === true) warnings.push(text(shown(columns[i].name)));
+    };
+    columns.forEach((column, i) => {
+      const c = columnIdent(i);
+      switch (column.stored) {
+        case 'int':
+          ask(`bool_or(abs(${c}) > 9007199254740991)`, note(i, bigIntegers));
+          break;
+        case 'uint':
+          ask(`bool_or(${c} > 9007199254740991)`, note(i, bigIntegers));
+          break;
+        case 'datetime':
+          ask(`bool_and(${c} % 86400000000000 = 0)`, (v) => {
+            column.datesOnly = v !== false;
+          });
+          ask(
+            `CASE WHEN bool_or(${c} % 1000 <> 0) THEN 9 WHEN bool_or(${c} % 1000000 <> 0) THEN 6 WHEN bool_or(${c} % 1000000000 <> 0) THEN 3 ELSE 0 END`,
+            (v) => {
+              column.fractionDigits = Number(v);
+              if (column.fractionDigits > 3) warnings.push(excelMilliseconds(shown(column.name)));
+            },
+          );
+          ask(`bool_or(${c} < ${FIRST_EXCEL_NS})`, note(i, excelEarly));
+          break;
+        case 'date':
+          ask(`bool_or(${c} < DATE '1900-03-01')`, note(i, excelEarly));
+          break;
+        case 'time':
+          ask(`bool_or(${c} % 1000000 <> 0)`, note(i, excelMilliseconds));
+          break;
+        case 'timedelta':
+          ask(`bool_and(${c} % 86400000000000 = 0)`, (v) => {
+            column.wholeDays = v !== false;
+          });
+          warnings.push(
+            `Column ${shown(column.name)} holds durations: the JSON download and the preview give them in ISO 8601 (P1DT2H3M4S), the Parquet and XLSX downloads as text as pandas writes them (1 days 02:03:04), since neither has a type that holds them exactly.`,
+          );
+          break;
+        case 'datetimetz':
+          warnings.push(
+            `Column ${shown(column.name)} is zone-aware (${column.tz}): the Parquet download holds its UTC instants (Parquet keeps no zone name) and the XLSX download its local times as text with their offset (Excel has no time zones).`,
+          );
+          break;
+        case 'text':
+          ask(`max(length(${c})) > ${XLSX_MAX_CELL_CHARS}`, note(i, xlsxCut));
+          break;
+        default:
+          break;
+      }
+    });
+    if (aggregates.length === 0) return;
+    const [row] = await this.duckdb.withConnection(async (conn) =>
+      (
+        await conn.runAndReadAll(`SELECT ${aggregates.join(', ')} FROM ${quoteIdent(table)}`)
+      ).getRowObjects(),
+    );
+    for (const read of readers) read(row);
+  }
 }
+
+const bigIntegers = (name: string): string =>
+  `Column ${name} holds integers beyond 2^53: the JSON download and the preview give those as strings, and the XLSX download as text, so that no digit is lost.`;
+const excelMilliseconds = (name: string): string =>
+  `Column ${name} has sub-millisecond digits, which the XLSX download cannot hold (Excel counts to the millisecond).`;
+const excelEarly = (name: string): string =>
+  `Column ${name} has dates before 1900-03-01, which Excel cannot hold; the XLSX download gives those as text.`;
+const xlsxCut = (name: string): string =>
+  `Column ${name} has values longer than ${XLSX_MAX_CELL_CHARS.toLocaleString('en-US')} characters, which an XLSX cell cannot hold; the XLSX download cuts them.`;

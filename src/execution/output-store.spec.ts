@@ -1,30 +1,60 @@
-import { safeColumnNames } from './output-store.service';
+import { shown, uniqueNames } from './output-store.service';
 
-describe('safeColumnNames (output column names are untrusted)', () => {
-  it('keeps ordinary names exactly', () => {
-    expect(safeColumnNames(['region', ' total ', 'Ünïcode', 'a"b'])).toEqual([
+describe('uniqueNames (output column names)', () => {
+  it('keeps every name exactly, whatever it holds', () => {
+    const names = [
       'region',
       ' total ',
       'Ünïcode',
       'a"b',
-    ]);
+      '',
+      'a\u0000b\nc',
+      '__proto__',
+      'x'.repeat(1000),
+    ];
+    expect(uniqueNames(names)).toEqual({ names, renamed: [] });
   });
 
-  it('names empty columns, replaces control characters and bounds the length', () => {
-    const names = safeColumnNames(['', 'a\u0000b\nc', 'x'.repeat(1000)]);
-    expect(names[0]).toBe('column_1');
-    expect(names[1]).toBe('a_b_c');
-    expect(names[2]).toHaveLength(255);
+  it('keeps names that differ only by case', () => {
+    expect(uniqueNames(['a', 'A']).names).toEqual(['a', 'A']);
   });
 
-  it('makes duplicates unique, case-insensitively as DuckDB compares them', () => {
-    expect(safeColumnNames(['a', 'A', 'a', 'a_2', 'B', 'b'])).toEqual([
-      'a',
-      'A_2',
-      'a_3',
-      'a_2_2',
-      'B',
-      'b_2',
-    ]);
+  it.each([
+    // What pandas 1.5.3 read_csv names each header (checked against pandas itself).
+    [
+      ['a', 'a', 'a.1', 'a'],
+      ['a', 'a.2', 'a.1', 'a.3'],
+    ],
+    [
+      ['a', 'a.1', 'a', 'a'],
+      ['a', 'a.1', 'a.2', 'a.3'],
+    ],
+    [
+      ['b', 'b', 'b', 'b.1', 'b.2'],
+      ['b', 'b.3', 'b.4', 'b.1', 'b.2'],
+    ],
+    [
+      ['x', 'X', 'x'],
+      ['x', 'X', 'x.1'],
+    ],
+    [
+      ['a.1', 'a', 'a'],
+      ['a.1', 'a', 'a.2'],
+    ],
+    [
+      ['', ''],
+      ['', '.1'],
+    ],
+  ])('renames duplicates as pandas read_csv does: %j', (names, expected) => {
+    const { names: out, renamed } = uniqueNames(names);
+    expect(out).toEqual(expected);
+    expect(renamed).toEqual(names.map((n, i) => [n, expected[i]]).filter(([n, e]) => n !== e));
+  });
+});
+
+describe('shown (a name in a warning)', () => {
+  it('quotes and cuts', () => {
+    expect(shown("it's")).toBe("'it\\'s'");
+    expect(shown('x'.repeat(100))).toBe(`'${'x'.repeat(59)}…'`);
   });
 });

@@ -11,16 +11,9 @@
 export type ParquetColumn =
   | {
       name: string;
-      type: 'int64' | 'double';
+      /** uint64: the bits of unsigned integers, read by DuckDB as UBIGINT. */
+      type: 'int64' | 'uint64' | 'double';
       values: BigInt64Array | Float64Array;
-      valid: Uint8Array | null;
-    }
-  /** Microseconds since the epoch; `utc` makes it TIMESTAMP WITH TIME ZONE in DuckDB. */
-  | {
-      name: string;
-      type: 'timestamp';
-      utc: boolean;
-      values: BigInt64Array;
       valid: Uint8Array | null;
     }
   | { name: string; type: 'boolean'; values: Uint8Array; valid: Uint8Array | null }
@@ -33,19 +26,19 @@ const ROW_GROUP_ROWS = 122_880;
 const enum CType {
   True = 1,
   False = 2,
+  Byte = 3,
   I32 = 5,
   I64 = 6,
   Binary = 8,
   List = 9,
   Struct = 12,
 }
-const PHYSICAL = { boolean: 0, int64: 2, timestamp: 2, double: 5, utf8: 6 } as const;
+const PHYSICAL = { boolean: 0, int64: 2, uint64: 2, double: 5, utf8: 6 } as const;
 const REQUIRED = 0;
 const OPTIONAL = 1;
 const CONVERTED_UTF8 = 0;
-const CONVERTED_TIMESTAMP_MICROS = 10;
-const LOGICAL_TIMESTAMP = 8;
-const TIME_UNIT_MICROS = 2;
+const CONVERTED_UINT_64 = 14;
+const LOGICAL_INTEGER = 10;
 const ENCODING_PLAIN = 0;
 const ENCODING_RLE = 3;
 const PAGE_DATA = 0;
@@ -93,6 +86,12 @@ class Compact {
   i64(id: number, value: number | bigint): this {
     this.header(id, CType.I64);
     this.zigzag(value);
+    return this;
+  }
+
+  byte(id: number, value: number): this {
+    this.header(id, CType.Byte);
+    this.bytes.push(value & 0xff);
     return this;
   }
 
@@ -281,11 +280,9 @@ function schemaElement(w: Compact, column: ParquetColumn): void {
     .i32(3, column.valid ? OPTIONAL : REQUIRED)
     .string(4, column.name);
   if (column.type === 'utf8') w.i32(6, CONVERTED_UTF8);
-  if (column.type === 'timestamp') {
-    w.i32(6, CONVERTED_TIMESTAMP_MICROS).struct(10, (logical) =>
-      logical.struct(LOGICAL_TIMESTAMP, (ts) =>
-        ts.bool(1, column.utc).struct(2, (unit) => unit.struct(TIME_UNIT_MICROS, () => undefined)),
-      ),
+  if (column.type === 'uint64') {
+    w.i32(6, CONVERTED_UINT_64).struct(10, (logical) =>
+      logical.struct(LOGICAL_INTEGER, (int) => int.byte(1, 64).bool(2, false)),
     );
   }
 }

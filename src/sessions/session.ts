@@ -15,8 +15,39 @@ export interface JobRecord {
   stdout: string;
   stderr: string;
   outputRowCount: number | null;
+  /** The output's column names as shown (unique; duplicates renamed as pandas does). */
   outputColumns: string[];
+  /**
+   * How each output column is held and spelled, in order (see src/execution/output-columns.ts).
+   * Column i of `outputTable` is `c<i>`: no user name reaches SQL.
+   */
+  outputSchema: {
+    name: string;
+    /** The pandas dtype `transform` returned. */
+    dtype: string;
+    stored:
+      | 'int'
+      | 'uint'
+      | 'float'
+      | 'bool'
+      | 'datetime'
+      | 'datetimetz'
+      | 'timedelta'
+      | 'time'
+      | 'date'
+      | 'text';
+    /** datetimetz: an IANA zone name or a fixed offset (+05:30). */
+    tz?: string;
+    /** datetime columns of dtype datetime64[ns]: pandas spells the whole column as dates. */
+    datesOnly?: boolean;
+    /** datetime columns of dtype datetime64[ns]: fraction digits pandas gives every value (0, 3, 6, 9). */
+    fractionDigits?: number;
+    /** timedelta: every value is a whole number of days (pandas writes `1 days`). */
+    wholeDays?: boolean;
+  }[];
   previewRows: JsonRow[];
+  /** Plain sentences about output values that had to be represented differently. */
+  warnings: string[];
   /** DuckDB table holding the output, when status is success. */
   outputTable: string | null;
 }

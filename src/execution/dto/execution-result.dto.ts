@@ -9,10 +9,24 @@ export class ExecutionResultDto {
   @ApiProperty({
     type: 'array',
     items: { type: 'object', additionalProperties: true },
-    description: 'First PREVIEW_ROW_COUNT rows, JSON-safe (NaN/NaT as null, timestamps ISO 8601)',
+    description:
+      'First PREVIEW_ROW_COUNT rows, as the JSON download gives them: missing values null, ' +
+      'integers beyond 2^53 as strings, ±inf as "Infinity"/"-Infinity", datetimes ISO 8601 ' +
+      '(with the offset when zone-aware), durations ISO 8601',
   })
   preview_rows!: JsonRow[];
-  @ApiProperty({ type: [String] }) preview_columns!: string[];
+  @ApiProperty({
+    type: [String],
+    description:
+      'Output column names in order; an index that holds data comes first, as reset_index() names it',
+  })
+  preview_columns!: string[];
+  @ApiProperty({
+    type: [String],
+    description:
+      'Plain sentences about output values that had to be represented differently (always present)',
+  })
+  warnings!: string[];
   @ApiProperty({
     nullable: true,
     type: String,
@@ -37,6 +51,7 @@ export class ExecutionResultDto {
       status: job.status,
       preview_rows: job.previewRows,
       preview_columns: job.outputColumns,
+      warnings: job.warnings,
       error_message: job.errorMessage,
       execution_time_ms: job.executionTimeMs,
       output_row_count: job.outputRowCount,

@@ -7,7 +7,8 @@ Protocol with the parent (src/sandbox/runner-process.ts):
            header line and, on success, the output columns' bytes
   fd 0     the job: one JSON object, then end of file
   fd 1, 2  whatever the user's code prints; the parent caps and keeps it
-The column encoding (input file and output) is described in src/sandbox/frame.ts.
+The column encoding (input file and output) is described in src/sandbox/frame.ts and
+implemented in frame_io.py.
 
 Layers applied here, in order: rlimits (first thing), numexpr disabled, imports,
 then before user code: CPU limit for the job, stdin closed, a seccomp filter
@@ -20,13 +21,11 @@ import json
 import os
 import sys
 
+from frame_io import OutputError, encode_output, read_input
 from sandbox_limits import apply_limits, limit_cpu_from_now
 
 RESULT_FD = 3
 USER_FILENAME = "<your code>"
-INT64_MIN = -(2**63)
-# Largest microsecond count whose nanosecond value still fits in int64 (pandas' range).
-MAX_NS_MICROS = (2**63 - 1) // 1000
 ERROR_MESSAGE_MAX_CHARS = 2000
 
 
@@ -41,182 +40,6 @@ def send(message, body=()):
     write_all(RESULT_FD, (json.dumps(message) + "\n").encode("utf-8"))
     for part in body:
         write_all(RESULT_FD, part)
-
-
-# ---------------------------------------------------------------- input
-
-
-def read_input(path, np, pd):
-    with open(path, "rb") as f:
-        header = json.loads(f.readline())
-        body = bytearray(os.fstat(f.fileno()).st_size - f.tell())
-        view = memoryview(body)
-        filled = 0
-        while filled < len(body):
-            got = f.readinto(view[filled:])
-            if not got:
-                raise ValueError("input file is truncated")
-            filled += got
-    rows = header["rows"]
-    pos = 0
-    columns = {}
-    for col in header["columns"]:
-        valid = None
-        if col["nulls"]:
-            valid = np.frombuffer(body, dtype=np.uint8, count=rows, offset=pos).astype(bool)
-            pos += rows
-        raw = view[pos : pos + col["size"]]
-        pos += col["size"]
-        columns[col["name"]] = decode_column(col["kind"], col["dtype"], raw, valid, rows, np, pd)
-    if not columns:
-        return pd.DataFrame(index=pd.RangeIndex(rows))
-    return pd.DataFrame(columns)
-
-
-def decode_column(kind, dtype, raw, valid, rows, np, pd):
-    if kind == "i":
-        return np.frombuffer(raw, dtype="<i8", count=rows)
-    if kind == "f":
-        values = np.frombuffer(raw, dtype="<f8", count=rows)
-        if valid is not None:
-            values[~valid] = np.nan
-        return values
-    if kind == "b":
-        flags = np.frombuffer(raw, dtype=np.uint8, count=rows).astype(bool)
-        if valid is None and dtype == "bool":
-            return flags
-        values = flags.astype(object)
-        if valid is not None:
-            values[~valid] = np.nan
-        return values
-    if kind in ("t", "z"):
-        micros = np.frombuffer(raw, dtype="<i8", count=rows)
-        missing = (micros == INT64_MIN) | (np.abs(micros) > MAX_NS_MICROS)
-        if valid is not None:
-            missing |= ~valid
-        nanos = np.where(missing, 0, micros) * 1000
-        nanos[missing] = INT64_MIN
-        stamps = nanos.view("M8[ns]")
-        return pd.Series(stamps).dt.tz_localize("UTC") if kind == "z" else stamps
-    if kind == "s":
-        text = bytes(raw).decode("utf-8")
-        values = np.empty(rows, dtype=object)
-        if rows:
-            values[:] = text.split("\x00")
-        if valid is not None:
-            values[~valid] = np.nan
-        return values
-    raise ValueError(f"unknown column kind {kind!r}")
-
-
-# ---------------------------------------------------------------- output
-
-
-def encode_output(frame, np, pd):
-    """Returns (header columns, body parts). Kinds: i int64, f float64, b bool, t/z timestamp
-    (naive / UTC, microseconds), s UTF-8 text separated by NUL. A validity part (one byte per
-    row, 1 = present) precedes the data when a column has missing values."""
-    if any(name is not None for name in frame.index.names):
-        frame = frame.reset_index(allow_duplicates=True)
-    labels = []
-    for label in frame.columns:
-        if isinstance(label, tuple):
-            label = "_".join(str(part) for part in label if str(part) != "")
-        labels.append(label if isinstance(label, str) else str(label))
-    columns, body = [], []
-    for position, label in enumerate(labels):
-        try:
-            kind, data, missing = encode_series(frame.iloc[:, position], np, pd)
-        except MemoryError:
-            raise
-        except Exception as exc:
-            raise OutputError(f"column {label!r} could not be converted: {type(exc).__name__}: {exc}")
-        has_nulls = bool(missing is not None and missing.any())
-        if has_nulls:
-            body.append((~missing).astype(np.uint8).tobytes())
-        body.append(data)
-        columns.append({"name": label, "kind": kind, "nulls": has_nulls, "size": len(data)})
-    return columns, body
-
-
-class OutputError(Exception):
-    pass
-
-
-def encode_series(series, np, pd):
-    types = pd.api.types
-    dtype = series.dtype
-    if types.is_bool_dtype(dtype):
-        missing = series.isna().to_numpy()
-        return "b", series.to_numpy(dtype=bool, na_value=False).astype(np.uint8).tobytes(), missing
-    if types.is_integer_dtype(dtype):
-        missing = series.isna().to_numpy()
-        if dtype.kind == "u" and len(series) and series.max() > np.iinfo(np.int64).max:
-            return encode_text(series, np, pd)
-        return "i", series.to_numpy(dtype="<i8", na_value=0).tobytes(), missing
-    if types.is_float_dtype(dtype):
-        return "f", series.to_numpy(dtype="<f8", na_value=np.nan).tobytes(), None
-    if types.is_datetime64tz_dtype(dtype):
-        return encode_stamps("z", series.dt.tz_convert("UTC").dt.tz_localize(None), np)
-    if types.is_datetime64_dtype(dtype):
-        return encode_stamps("t", series, np)
-    return encode_object(series, np, pd)
-
-
-def encode_stamps(kind, series, np):
-    nanos = series.to_numpy(dtype="M8[ns]").view("<i8")
-    missing = nanos == INT64_MIN
-    return kind, (nanos // 1000).astype("<i8").tobytes(), missing
-
-
-def encode_object(series, np, pd):
-    values = series.astype(object).to_numpy()
-    missing = pd.isna(values)
-    inferred = pd.api.types.infer_dtype(values, skipna=True)
-    present = values[~missing]
-    if inferred == "boolean":
-        flags = np.zeros(len(values), dtype=np.uint8)
-        flags[~missing] = present.astype(bool)
-        return "b", flags.tobytes(), missing
-    if inferred == "integer":
-        try:
-            ints = np.zeros(len(values), dtype="<i8")
-            ints[~missing] = present.astype("<i8")
-            return "i", ints.tobytes(), missing
-        except OverflowError:
-            pass
-    if inferred in ("floating", "mixed-integer-float", "decimal"):
-        floats = np.full(len(values), np.nan, dtype="<f8")
-        floats[~missing] = present.astype("<f8")
-        return "f", floats.tobytes(), None
-    return encode_text(series, np, pd, values, missing, all_text=inferred in ("string", "empty"))
-
-
-def as_text(value):
-    if type(value) is str:
-        return value
-    try:
-        return str(value)
-    except Exception:
-        return "<unprintable>"
-
-
-def encode_text(series, np, pd, values=None, missing=None, all_text=False):
-    if values is None:
-        values = series.astype(object).to_numpy()
-        missing = pd.isna(values)
-    if all_text:
-        # Every present value is already a str: no per-value Python call.
-        if missing.any():
-            values = values.copy()
-            values[missing] = ""
-        texts = values.tolist()
-    else:
-        texts = ["" if gone else as_text(value) for value, gone in zip(values.tolist(), missing.tolist())]
-    joined = "\x00".join(texts)
-    if len(texts) > 1 and joined.count("\x00") != len(texts) - 1:
-        joined = "\x00".join(text.replace("\x00", "\ufffd") for text in texts)
-    return "s", joined.encode("utf-8", "replace"), missing
 
 
 # ---------------------------------------------------------------- user code
@@ -381,7 +204,7 @@ def run_job(job, np, pd, sandbox_seccomp, preloaded=None):
     if result.shape[1] == 0:
         return finish({"status": "error", "kind": "no_columns"})
     try:
-        columns, body = encode_output(result, np, pd)
+        columns, body, warnings = encode_output(result, np, pd)
     except MemoryError:
         return finish({"status": "error", "kind": "memory"})
     except OutputError as exc:
@@ -389,7 +212,7 @@ def run_job(job, np, pd, sandbox_seccomp, preloaded=None):
     except Exception as exc:
         message = f"the returned DataFrame could not be converted: {type(exc).__name__}: {exc}"
         return finish({"status": "error", "kind": "output", "message": message[:ERROR_MESSAGE_MAX_CHARS]})
-    finish({"status": "ok", "rows": len(result), "columns": columns}, body)
+    finish({"status": "ok", "rows": len(result), "columns": columns, "warnings": warnings}, body)
 
 
 def probe(sandbox_seccomp):
