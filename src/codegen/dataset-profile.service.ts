@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DuckDbService, JsonRow, quoteIdent } from '../duckdb/duckdb.service';
+import { pandasColumn } from '../duckdb/pandas-columns';
 import { pickColumns } from '../llm/prompt-text';
 import { Session } from '../sessions/session';
 import { SessionRowsService } from '../sessions/session-rows.service';
@@ -15,6 +16,14 @@ import {
 export const EXACT_DISTINCT_MAX_ROWS = 200_000;
 
 type ProfileKind = 'range' | 'values' | 'plain';
+
+interface ProfileTarget {
+  name: string;
+  /** SQL expression reading the column as its dtype (see pandasColumn). */
+  column: string;
+  kind: ProfileKind;
+  text: boolean;
+}
 
 const RANGE_TYPES =
   /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|REAL|DOUBLE|DECIMAL.*|DATE|TIME.*|TIMESTAMP.*|INTERVAL)$/i;
@@ -32,7 +41,7 @@ const str = (v: unknown): string | null => (v === null || v === undefined ? null
 /**
  * Describes a session's table for the code-generation prompts: dtypes from the upload,
  * a per-column profile computed by DuckDB over all rows, and the first rows.
- * Column names only ever reach SQL as quoted identifiers; aliases are generated.
+ * Column names never reach SQL: columns are addressed by position, aliases are generated.
  */
 @Injectable()
 export class DatasetProfileService {
@@ -43,40 +52,43 @@ export class DatasetProfileService {
 
   async describe(session: Session, mentionedIn: string): Promise<DatasetContext> {
     const { dataset, table } = session;
-    const columns = dataset.columns.map((name) => ({
-      name,
-      dtype: dataset.dtypes[name] ?? 'object',
-    }));
+    const columns = dataset.columns.map((name, i) => ({ name, dtype: dataset.dtypes[i] }));
     const types = await this.columnTypes(table);
-    const chosen = pickColumns(columns, MAX_PROFILED_COLUMNS, mentionedIn).listed.filter((c) =>
-      types.has(c.name),
-    );
+    const position = new Map(dataset.columns.map((name, i) => [name, i]));
+    const chosen = pickColumns(columns, MAX_PROFILED_COLUMNS, mentionedIn).listed;
     const targets = chosen.map((c) => {
-      const type = types.get(c.name) ?? '';
-      return { name: c.name, kind: kindOf(type), text: /^VARCHAR$/i.test(type) };
+      const index = position.get(c.name) ?? 0;
+      const type = types[index] ?? '';
+      return {
+        name: c.name,
+        column: pandasColumn(index, dataset.dtypes[index]),
+        kind: kindOf(type),
+        text: /^VARCHAR$/i.test(type),
+      };
     });
     const [profiles, sampleRows] = await Promise.all([
       this.profile(table, targets, dataset.rowCount),
-      this.rows.readTable(table, 0, MAX_SAMPLE_ROWS),
+      this.rows.readTable(table, 0, MAX_SAMPLE_ROWS, dataset),
     ]);
     return { rowCount: dataset.rowCount, columns, profiles, sampleRows };
   }
 
-  private async columnTypes(table: string): Promise<Map<string, string>> {
+  /** DuckDB type of each column, by position. */
+  private async columnTypes(table: string): Promise<string[]> {
     const described = await this.duckdb.queryJson(`DESCRIBE ${quoteIdent(table)}`);
-    return new Map(described.map((r) => [text(r.column_name), text(r.column_type)]));
+    return described.map((r) => text(r.column_type));
   }
 
   private async profile(
     table: string,
-    targets: { name: string; kind: ProfileKind; text: boolean }[],
+    targets: ProfileTarget[],
     rowCount: number,
   ): Promise<ColumnProfile[]> {
     if (targets.length === 0) return [];
     const approx = rowCount > EXACT_DISTINCT_MAX_ROWS;
     const select = ['count(*) AS n'];
     targets.forEach((t, i) => {
-      const c = quoteIdent(t.name);
+      const c = t.column;
       select.push(
         `count(${c}) AS nn${i}`,
         approx ? `approx_count_distinct(${c}) AS d${i}` : `count(DISTINCT ${c}) AS d${i}`,
@@ -123,10 +135,10 @@ export class DatasetProfileService {
 
   private async topValues(
     table: string,
-    columns: { t: { name: string }; i: number }[],
+    columns: { t: ProfileTarget; i: number }[],
   ): Promise<Map<number, { value: string; count: number }[]>> {
     const parts = columns.map(({ t, i }) => {
-      const c = quoteIdent(t.name);
+      const c = t.column;
       return (
         `(SELECT ${i} AS col, CAST(${c} AS VARCHAR) AS value, count(*) AS n FROM ${quoteIdent(table)} ` +
         `WHERE ${c} IS NOT NULL GROUP BY 2 ORDER BY n DESC, value LIMIT $k)`

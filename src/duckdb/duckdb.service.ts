@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { duckdbConfig, storageConfig } from '../config/configuration';
 import { AppLogger } from '../common/logging/app-logger.service';
+import { recordOf } from '../common/json/record-of';
 import { jsonSafeValue, JsonValue } from './json-safe';
 
 export type SqlParams = Record<string, DuckDBValue>;
@@ -83,14 +84,22 @@ export class DuckDbService implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
-export function toJsonRows(reader: DuckDBResultReader): JsonRow[] {
-  const names = reader.columnNames();
+/** Rows as JSON-safe null-prototype objects keyed by `names` (default: the result's own). */
+export function toJsonRows(reader: DuckDBResultReader, names = reader.columnNames()): JsonRow[] {
+  return toJsonValues(reader).map((row) => recordOf(names, row));
+}
+
+/** Rows as arrays of JSON-safe values (see json-safe.ts), in column order. */
+export function toJsonValues(reader: DuckDBResultReader): JsonValue[][] {
   const typeIds: DuckDBTypeId[] = reader.columnTypes().map((t) => t.typeId);
-  return reader.getRowsJson().map((row) => {
-    const out: JsonRow = {};
-    row.forEach((value, i) => {
-      out[names[i]] = jsonSafeValue(typeIds[i], value);
-    });
-    return out;
-  });
+  return reader.getRowsJson().map((row) => row.map((value, i) => jsonSafeValue(typeIds[i], value)));
+}
+
+/**
+ * The SQL name of a cached table's column at `index`. Tables name their columns by
+ * position so that no name from a file (`rowid`, `__proto__`, case variants) reaches SQL;
+ * the names people see live in the session's metadata.
+ */
+export function columnIdent(index: number): string {
+  return `c${index}`;
 }

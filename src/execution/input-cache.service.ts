@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { chmod, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DuckDbService, quoteIdent } from '../duckdb/duckdb.service';
+import { columnIdent, DuckDbService, quoteIdent } from '../duckdb/duckdb.service';
 import { encodeFrame, FrameColumn } from '../sandbox/frame';
 import { Session } from '../sessions/session';
 import { SessionsService } from '../sessions/sessions.service';
@@ -14,33 +14,55 @@ const TEXT_SLICE_ROWS = 65_536;
 
 interface ColumnPlan {
   name: string;
+  /** SQL name of the column in the session table (c0, c1, ...). */
+  column: string;
   dtype: string;
+  tz?: string;
   kind: FrameColumn['kind'];
   /** SELECT expression giving the column in the shape the kind needs. */
   select: string;
 }
 
-/** Microseconds since the epoch; ±infinity has none and becomes missing (NaT). */
-const micros = (expr: string): string => `CASE WHEN isfinite(${expr}) THEN epoch_us(${expr}) END`;
+/** Nanoseconds since the epoch (pandas' unit); ±infinity has none and becomes missing. */
+const nanos = (expr: string): string => `CASE WHEN isfinite(${expr}) THEN epoch_ns(${expr}) END`;
 
-/** How each pandas dtype the upload reported travels (see src/sandbox/frame.ts). */
-function planColumn(name: string, dtype: string, duckdbType: string): ColumnPlan {
-  const c = quoteIdent(name);
+/**
+ * How a column travels to the sandbox (see src/sandbox/frame.ts), from the pandas dtype
+ * the upload reported and the DuckDB type that holds it (see table-ingester.ts).
+ */
+function planColumn(index: number, name: string, dtype: string, duckdbType: string): ColumnPlan {
+  const c = columnIdent(index);
+  const type = duckdbType.toUpperCase();
+  const plan = (kind: FrameColumn['kind'], select: string): ColumnPlan => ({
+    name,
+    column: c,
+    dtype,
+    kind,
+    select,
+  });
   switch (dtype) {
     case 'int64':
-      return { name, dtype, kind: 'i', select: `CAST(${c} AS BIGINT)` };
+    case 'Int64':
+      return plan('i', `CAST(${c} AS BIGINT)`);
+    case 'uint64':
+      return plan('u', `CAST(${c} AS UBIGINT)`);
     case 'float64':
-      return { name, dtype, kind: 'f', select: `CAST(${c} AS DOUBLE)` };
+      return plan('f', `CAST(${c} AS DOUBLE)`);
     case 'bool':
-      return { name, dtype, kind: 'b', select: `CAST(${c} AS BOOLEAN)` };
+      return plan('b', `CAST(${c} AS BOOLEAN)`);
     case 'datetime64[ns]':
-      return { name, dtype, kind: 't', select: micros(`CAST(${c} AS TIMESTAMP)`) };
-    case 'datetime64[ns, UTC]':
-      return { name, dtype, kind: 'z', select: micros(`CAST(${c} AS TIMESTAMPTZ)`) };
+      return plan('t', nanos(`CAST(${c} AS TIMESTAMP_NS)`));
+    case 'timedelta64[ns]':
+      // INTERVAL has no exact nanosecond count; microseconds are exact for ±285 years.
+      return plan('d', `CAST(round(epoch(${c}) * 1000000) AS BIGINT) * 1000`);
     default:
-      // A boolean with missing values is object dtype holding True/False/NaN, not text.
-      if (duckdbType.toUpperCase() === 'BOOLEAN') return { name, dtype, kind: 'b', select: c };
-      return { name, dtype, kind: 's', select: `CAST(${c} AS VARCHAR)` };
+      if (dtype.startsWith('datetime64[ns, ')) {
+        return { ...plan('z', nanos(`CAST(${c} AS TIMESTAMPTZ)`)), tz: dtype.slice(15, -1) };
+      }
+      // object columns: True/False/NaN, datetime.time values, or text.
+      if (type === 'BOOLEAN') return plan('b', c);
+      if (type === 'TIME') return plan('T', `epoch_ns(DATE '1970-01-01' + ${c})`);
+      return plan('s', `CAST(${c} AS VARCHAR)`);
   }
 }
 
@@ -103,6 +125,7 @@ class ColumnBuilder {
     const base = {
       name: this.plan.name,
       dtype: this.plan.dtype,
+      ...(this.plan.tz ? { tz: this.plan.tz } : {}),
       valid: this.anyMissing ? this.valid : null,
     };
     switch (this.plan.kind) {
@@ -208,7 +231,7 @@ export class InputCache {
     plan: ColumnPlan,
     rows: number,
   ): Promise<FrameColumn> {
-    const c = quoteIdent(plan.name);
+    const c = plan.column;
     const value = `replace(coalesce(${plan.select}, ''), chr(0), chr(65533))`;
     const reader = await conn.runAndReadAll(
       `SELECT rowid // ${TEXT_SLICE_ROWS} AS slice,
@@ -229,14 +252,10 @@ export class InputCache {
   }
 
   private async plan(conn: DuckDBConnection, session: Session): Promise<ColumnPlan[]> {
-    const described = (
-      await conn.runAndReadAll(
-        `SELECT column_name, column_type FROM (DESCRIBE ${quoteIdent(session.table)})`,
-      )
-    ).getRowObjectsJson();
-    const types = new Map(described.map((r) => [r.column_name as string, r.column_type as string]));
-    return session.dataset.columns.map((name) =>
-      planColumn(name, session.dataset.dtypes[name] ?? 'object', types.get(name) ?? 'VARCHAR'),
-    );
+    const types = (
+      await conn.runAndReadAll(`SELECT column_type FROM (DESCRIBE ${quoteIdent(session.table)})`)
+    ).getRows();
+    const { columns, dtypes } = session.dataset;
+    return columns.map((name, i) => planColumn(i, name, dtypes[i], String(types[i]?.[0])));
   }
 }

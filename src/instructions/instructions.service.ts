@@ -28,7 +28,7 @@ export class InstructionsService {
     this.llm.ensureReady();
     const prompt = buildRefinePrompt({
       rowCount: dataset.rowCount,
-      columns: dataset.columns.map((name) => ({ name, dtype: dataset.dtypes[name] ?? 'object' })),
+      columns: dataset.columns.map((name, i) => ({ name, dtype: dataset.dtypes[i] })),
       instructions: rawInstructions,
     });
     return toAiStreamEvents(

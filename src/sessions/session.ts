@@ -57,16 +57,21 @@ export interface DatasetInfo {
   filename: string;
   fileSizeBytes: number;
   rowCount: number;
+  /** Names exactly as pandas gives them; column i is `columnIdent(i)` in the table. */
   columns: string[];
-  dtypes: Record<string, string>;
+  /** pandas dtype of each column, by position. */
+  dtypes: string[];
   sheets?: string[];
+  /** `{original: new}` (null prototype: the keys are the file's text). */
   renamedColumns?: Record<string, string>;
+  /** How the file was read, in plain sentences (UploadResponse.warnings). */
+  warnings: string[];
 }
 
 export interface Session {
   id: string;
   dataset: DatasetInfo;
-  /** DuckDB table with the uploaded rows, in file order (by rowid). */
+  /** DuckDB table with the uploaded rows (columns c0.., see DatasetInfo), in file order (rowid). */
   table: string;
   /** Folder that holds this session's files; removed with the session. */
   dir: string;

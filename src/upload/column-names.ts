@@ -1,54 +1,50 @@
 export interface UniqueColumns {
   names: string[];
-  /** `{original: new}` for names that were empty or repeated. */
+  /** `{original: new}` for names that were empty or repeated (null prototype: keys are file text). */
   renamed: Record<string, string>;
 }
 
-/** Longest name we keep; longer ones are cut (they end up in prompts and file headers). */
-export const MAX_COLUMN_NAME_LENGTH = 200;
-
-function clean(name: string | null): string {
-  if (name === null) return '';
-  // Control and invisible format characters (bidi overrides, zero-width) break CSV
-  // headers, prompts and what people see; edges of whitespace are noise.
-  return name
-    .replace(/[\p{Cc}\p{Cf}]/gu, ' ')
-    .trim()
-    .slice(0, MAX_COLUMN_NAME_LENGTH);
-}
-
 /**
- * Makes every column name non-empty and unique, the way pandas users expect:
- * a missing name becomes `column_<position>`, a repeat gets `_2`, `_3`, ...
+ * Column names as `pandas.read_csv` / `read_excel` (pandas 1.5.3) give them: a blank
+ * header cell is `Unnamed: <position>`, a repeat gets `.1`, `.2`, ... skipping names the
+ * header already holds, and named columns keep their names before unnamed ones are
+ * mangled (pandas/_libs/parsers.pyx `_get_header`). Names are otherwise kept exactly,
+ * spaces and all. Without a header row (`hasHeader` false) columns are `column_1..n`.
  */
 export function makeUniqueColumnNames(header: (string | null)[], hasHeader = true): UniqueColumns {
-  const names: string[] = [];
-  const renamed: Record<string, string> = {};
-  // DuckDB (and so the cache) compares identifiers case-insensitively: `Amount` and
-  // `amount` are the same column there, so uniqueness is decided on lower case.
-  const key = (name: string): string => name.toLowerCase();
-  const taken = new Set<string>();
-  const cleaned = header.map(clean);
-  // Names that appear as-is are reserved first so a generated name never steals one.
-  const reserved = new Set(cleaned.filter((n) => n !== '').map(key));
-  const used = (name: string): boolean => taken.has(key(name)) || reserved.has(key(name));
+  const renamed = Object.create(null) as Record<string, string>;
+  if (!hasHeader) return { names: header.map((_, i) => `column_${i + 1}`), renamed };
 
-  cleaned.forEach((name, i) => {
-    let candidate = name === '' ? `column_${i + 1}` : name;
-    if (taken.has(key(candidate)) || (name === '' && reserved.has(key(candidate)))) {
-      const base = candidate;
-      let n = 2;
-      while (used(`${base}_${n}`)) n++;
-      candidate = `${base}_${n}`;
+  const unnamed: number[] = [];
+  const names = header.map((name, i) => {
+    if (name === null || name === '') {
+      unnamed.push(i);
+      return `Unnamed: ${i}`;
     }
-    taken.add(key(candidate));
-    names.push(candidate);
+    return name;
+  });
+  const present = new Set(names);
+  const counts = new Map<string, number>();
+  const unnamedSet = new Set(unnamed);
+  const order = [...names.keys()].filter((i) => !unnamedSet.has(i)).concat(unnamed);
+  for (const i of order) {
+    const original = names[i];
+    let name = original;
+    let count = counts.get(name) ?? 0;
+    while (count > 0) {
+      counts.set(original, count + 1);
+      name = `${original}.${count}`;
+      count = present.has(name) ? count + 1 : (counts.get(name) ?? 0);
+    }
+    names[i] = name;
+    counts.set(name, count + 1);
+  }
+  names.forEach((name, i) => {
     const original = header[i] ?? '';
-    if (hasHeader && candidate !== original && (name === '' || candidate !== name)) {
-      // Key by the original text; a repeated original keeps the first rename of it.
-      const label = original in renamed ? `${original} (column ${i + 1})` : original;
-      renamed[label] = candidate;
-    }
+    if (name === original) return;
+    // A repeated original (two blanks, say) is told apart by its position.
+    const label = original in renamed ? `${original} (column ${i + 1})` : original;
+    renamed[label] = name;
   });
   return { names, renamed };
 }

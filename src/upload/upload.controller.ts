@@ -37,6 +37,11 @@ export class UploadController {
       properties: {
         file: { type: 'string', format: 'binary', description: 'A .csv or .xlsx file' },
         sheet: { type: 'string', description: 'Sheet to load from an XLSX (default: the first)' },
+        header: {
+          type: 'string',
+          enum: ['true', 'false'],
+          description: 'false when the file has no header row (columns column_1..n)',
+        },
       },
     },
   })
@@ -50,7 +55,10 @@ export class UploadController {
     @Body() body: UploadRequestDto,
     @Res({ passthrough: true }) res: Response,
   ): Promise<UploadResponseDto> {
-    const { session, ingestMs } = await this.uploads.upload(file, body.sheet);
+    const { session, ingestMs } = await this.uploads.upload(file, {
+      sheet: body.sheet,
+      header: body.header !== 'false',
+    });
     res.setHeader('Server-Timing', `ingest;dur=${ingestMs}`);
     return UploadResponseDto.from(session);
   }

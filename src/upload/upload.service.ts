@@ -8,10 +8,8 @@ import { storageConfig, uploadConfig } from '../config/configuration';
 import { DuckDbService, quoteIdent } from '../duckdb/duckdb.service';
 import { DatasetInfo, Session, sessionTableName } from '../sessions/session';
 import { SessionsService } from '../sessions/sessions.service';
-import { makeUniqueColumnNames } from './column-names';
 import { CsvIngester } from './csv/csv-ingester';
-import { pandasDtypeFor } from './pandas-dtypes';
-import { TableIngester } from './table-ingester';
+import { IngestOptions, TableIngester } from './table-ingester';
 import { extensionRejected } from './upload-errors';
 import { XlsxIngester } from './xlsx/xlsx-ingester';
 
@@ -46,7 +44,10 @@ export class UploadService {
     this.ingesters = { '.csv': csv, '.tsv': csv, '.txt': csv, '.xlsx': xlsx };
   }
 
-  async upload(file: UploadedFile | undefined, sheet?: string): Promise<UploadResult> {
+  async upload(
+    file: UploadedFile | undefined,
+    options: Partial<IngestOptions> = {},
+  ): Promise<UploadResult> {
     if (!file)
       throw new UploadRejected("No file was uploaded: send it as the multipart form field 'file'");
     try {
@@ -57,7 +58,10 @@ export class UploadService {
         throw extensionRejected(extension, this.cfg.allowedExtensions);
       }
       if (file.size === 0) throw new UploadRejected('The file is empty');
-      return await this.createSession(file, filename, extension, ingester, sheet);
+      return await this.createSession(file, filename, extension, ingester, {
+        sheet: options.sheet || undefined,
+        header: options.header ?? true,
+      });
     } finally {
       await rm(file.path, { force: true });
     }
@@ -68,7 +72,7 @@ export class UploadService {
     filename: string,
     extension: string,
     ingester: TableIngester,
-    sheet: string | undefined,
+    options: IngestOptions,
   ): Promise<UploadResult> {
     const id = this.sessions.newId();
     const dir = join(this.storage.inboundDir, id);
@@ -78,23 +82,34 @@ export class UploadService {
       const path = join(dir, `upload${extension}`);
       await rename(file.path, path);
       const started = performance.now();
-      const ingested = await ingester.ingest(path, table, { sheet: sheet || undefined });
-      const { names, renamed } = makeUniqueColumnNames(ingested.header, ingested.hasHeader);
+      const ingested = await ingester.ingest(path, table, options);
+      if (ingested.columns.length === 0) throw new UploadRejected('The file has no columns');
+      const columns = ingested.columns.map((c) => c.name);
+      const warnings = [...ingested.warnings];
+      const renamed = Object.keys(ingested.renamedColumns);
+      if (renamed.length > 0) {
+        warnings.push(
+          `${renamed.length} column name${renamed.length === 1 ? ' was' : 's were'} empty or ` +
+            'repeated and named as pandas names them (see renamed_columns).',
+        );
+      }
       const dataset: DatasetInfo = {
         filename,
         fileSizeBytes: file.size,
-        ...(await this.finishTable(table, names)),
+        rowCount: ingested.rowCount,
+        columns,
+        dtypes: ingested.columns.map((c) => c.dtype),
         ...(ingested.sheets ? { sheets: ingested.sheets } : {}),
-        ...(Object.keys(renamed).length > 0 ? { renamedColumns: renamed } : {}),
+        ...(renamed.length > 0 ? { renamedColumns: ingested.renamedColumns } : {}),
+        warnings,
       };
-      if (dataset.columns.length === 0) throw new UploadRejected('The file has no columns');
       const ingestMs = Math.round(performance.now() - started);
       this.logger.log(
         {
           msg: 'upload cached',
           session_id: id,
           rows: dataset.rowCount,
-          columns: names.length,
+          columns: columns.length,
           ms: ingestMs,
         },
         'UploadService',
@@ -105,51 +120,6 @@ export class UploadService {
       await rm(dir, { recursive: true, force: true });
       throw error;
     }
-  }
-
-  /** Gives the table its final column names and reads back shape and pandas dtypes. */
-  private async finishTable(
-    table: string,
-    names: string[],
-  ): Promise<Pick<DatasetInfo, 'rowCount' | 'columns' | 'dtypes'>> {
-    return this.duckdb.withConnection(async (conn) => {
-      const t = quoteIdent(table);
-      const describe = async () =>
-        (
-          await conn.runAndReadAll(`SELECT column_name, column_type FROM (DESCRIBE ${t})`)
-        ).getRowObjectsJson();
-      const current = (await describe()).map((r) => r.column_name as string);
-      if (current.length !== names.length) throw new Error('column count changed while caching');
-      // Two passes so that swapping names (a→b, b→a) never collides.
-      const changed = current.map((name, i) => (name !== names[i] ? i : -1)).filter((i) => i >= 0);
-      for (const i of changed) {
-        await conn.run(
-          `ALTER TABLE ${t} RENAME COLUMN ${quoteIdent(current[i])} TO ${quoteIdent(`__renaming_${i}`)}`,
-        );
-      }
-      for (const i of changed) {
-        await conn.run(
-          `ALTER TABLE ${t} RENAME COLUMN ${quoteIdent(`__renaming_${i}`)} TO ${quoteIdent(names[i])}`,
-        );
-      }
-      const types = (await describe()).map((r) => r.column_type as string);
-      const counts = names.map((n, i) => `count(${quoteIdent(n)}) AS c${i}`);
-      const stats = (
-        await conn.runAndReadAll(
-          `SELECT count(*) AS n${counts.length ? ', ' + counts.join(', ') : ''} FROM ${t}`,
-        )
-      ).getRowObjectsJson()[0];
-      const rowCount = Number(stats.n);
-      const dtypes: Record<string, string> = {};
-      names.forEach((name, i) => {
-        dtypes[name] = pandasDtypeFor({
-          name,
-          duckdbType: types[i],
-          hasNulls: Number(stats[`c${i}`]) < rowCount,
-        });
-      });
-      return { rowCount, columns: names, dtypes };
-    });
   }
 }
 

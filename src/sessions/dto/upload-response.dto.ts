@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { recordOf } from '../../common/json/record-of';
 import { Session } from '../session';
 
 /** The contract's UploadResponse. */
@@ -24,6 +25,12 @@ export class UploadResponseDto {
     description: 'Columns whose names were empty or repeated: {original: new}',
   })
   renamed_columns?: Record<string, string>;
+  @ApiProperty({
+    type: [String],
+    description:
+      'How the file was read: encoding, replaced bytes, typing choices (plain sentences)',
+  })
+  warnings!: string[];
 
   static from(session: Session): UploadResponseDto {
     const d = session.dataset;
@@ -33,12 +40,13 @@ export class UploadResponseDto {
     dto.row_count = d.rowCount;
     dto.column_count = d.columns.length;
     dto.columns = d.columns;
-    dto.dtypes = d.dtypes;
+    dto.dtypes = recordOf(d.columns, d.dtypes);
     dto.file_size_bytes = d.fileSizeBytes;
     if (d.sheets) dto.sheets = d.sheets;
     if (d.renamedColumns && Object.keys(d.renamedColumns).length > 0) {
       dto.renamed_columns = d.renamedColumns;
     }
+    dto.warnings = d.warnings;
     return dto;
   }
 }

@@ -1,38 +1,35 @@
 import { parse } from 'csv-parse/sync';
 
 export const CANDIDATE_DELIMITERS = [',', ';', '\t', '|'] as const;
-export type Delimiter = (typeof CANDIDATE_DELIMITERS)[number];
+/** One of the candidates, or any single character an Excel `sep=` line names. */
+export type Delimiter = string;
 
 export interface HeadAnalysis {
   delimiter: Delimiter;
   /** Records of the head, parsed with that delimiter. */
   records: string[][];
-  /** The 1-based line each record starts on. */
-  lines: number[];
 }
 
-interface ParsedHead {
-  records: string[][];
-  lines: number[];
-}
+/** Lines given up, one by one from the end, when a cut head ends inside a quoted value. */
+const MAX_HEAD_TRIMS = 8;
 
-function parseHead(text: string, delimiter: string): ParsedHead {
-  try {
-    const parsed = parse(text, {
-      delimiter,
-      relax_column_count: true,
-      relax_quotes: true,
-      skip_empty_lines: true,
-      info: true,
-    }) as unknown as { record: string[]; info: { lines: number } }[];
-    // info.lines is the line a record ends on; count back its own line breaks.
-    return {
-      records: parsed.map((p) => p.record),
-      lines: parsed.map((p) => p.info.lines - (p.record.join(delimiter).match(/\n/g)?.length ?? 0)),
-    };
-  } catch {
-    return { records: [], lines: [] };
+function parseHead(text: string, delimiter: string): { records: string[][] } {
+  let end = text.length;
+  for (let trims = 0; trims <= MAX_HEAD_TRIMS && end > 0; trims++) {
+    const head = text.slice(0, end);
+    try {
+      const parsed = parse(head, {
+        delimiter,
+        relax_column_count: true,
+        relax_quotes: true,
+        skip_empty_lines: true,
+      });
+      return { records: parsed };
+    } catch {
+      end = head.lastIndexOf('\n');
+    }
   }
+  return { records: [] };
 }
 
 /** How well a delimiter explains the head: many fields, the same count on most lines. */
@@ -59,10 +56,15 @@ function score(records: string[][]): number {
  * samples the whole file and can be led astray by commas inside decimal values of a
  * semicolon file; a consistent field count on the first lines is the better signal.
  */
-export function analyseHead(text: string): HeadAnalysis {
-  // Drop the last, probably partial, line so it cannot skew the counts.
-  const cut = text.lastIndexOf('\n');
+export function analyseHead(
+  text: string,
+  options: { wholeFile?: boolean; delimiter?: Delimiter } = {},
+): HeadAnalysis {
+  // The last line of a head cut from a longer file is probably partial: it could skew the counts.
+  const cut = options.wholeFile ? text.length : text.lastIndexOf('\n');
   const complete = cut > 0 ? text.slice(0, cut) : text;
+  if (options.delimiter)
+    return { delimiter: options.delimiter, ...parseHead(complete, options.delimiter) };
   let best: HeadAnalysis = { delimiter: ',', ...parseHead(complete, ',') };
   let bestScore = score(best.records);
   for (const delimiter of CANDIDATE_DELIMITERS.slice(1)) {
@@ -74,15 +76,4 @@ export function analyseHead(text: string): HeadAnalysis {
     }
   }
   return best;
-}
-
-/** The first record of the head wider than its header, if any: a row DuckDB would misread. */
-export function firstTooWideRecord(
-  head: HeadAnalysis,
-): { line: number; fields: number; expected: number } | null {
-  const width = head.records[0]?.length ?? 0;
-  const index = head.records.findIndex((r) => r.length > width);
-  return index < 0
-    ? null
-    : { line: head.lines[index], fields: head.records[index].length, expected: width };
 }

@@ -1,11 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { open, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { UploadRejected } from '../../common/errors/domain-errors';
-import { DuckDbService, quoteIdent, quoteLiteral } from '../../duckdb/duckdb.service';
-import { IngestedTable, TableIngester } from '../table-ingester';
-import { analyseHead, Delimiter, firstTooWideRecord, HeadAnalysis } from './csv-dialect';
-import { CsvEncoding, decodeHead, encodingFromBom, transcodeToUtf8 } from './text-encoding';
+import { columnIdent, DuckDbService, quoteIdent, quoteLiteral } from '../../duckdb/duckdb.service';
+import { makeUniqueColumnNames } from '../column-names';
+import { IngestedTable, IngestOptions, TableIngester } from '../table-ingester';
+import { analyseHead, Delimiter, HeadAnalysis } from './csv-dialect';
+import {
+  applyPandasTypes,
+  ColumnGuess,
+  DATE_FORMAT,
+  guessColumnTypes,
+  PANDAS_NA_VALUES,
+  TIMESTAMP_FORMAT,
+} from './pandas-typing';
+import { prepareCsvText } from './csv-text';
 
 const HEAD_BYTES = 64 * 1024;
 const NOT_TEXT = 'This is not a CSV text file: it contains binary data';
@@ -34,75 +43,91 @@ const BINARY_SIGNATURES: { magic: number[]; what: string }[] = [
 ];
 
 interface ReadOptions {
+  header: boolean;
+  /** DuckDB type of each column while reading (see pandas-typing.ts). */
+  columns: ColumnGuess[];
   longLines: boolean;
   nullPadding: boolean;
-  fullSample: boolean;
-  allVarchar: boolean;
+  /** Off for files DuckDB's strict RFC 4180 parser rejects but pandas reads. */
+  strict: boolean;
 }
+
+/** Reads that fail on a value not fitting its column's guessed type, before all are read as text. */
+const MAX_TYPE_RETRIES = 8;
 
 /** Loads CSV text into DuckDB with DuckDB's own reader; JavaScript only checks the head. */
 @Injectable()
 export class CsvIngester implements TableIngester {
   constructor(private readonly duckdb: DuckDbService) {}
 
-  async ingest(filePath: string, table: string): Promise<IngestedTable> {
-    const head = await readHead(filePath);
-    if (head.length === 0) throw new UploadRejected('The file is empty');
-    rejectBinary(head);
-    const bom = encodingFromBom(head);
-    if (!bom && head.includes(0)) throw new UploadRejected(NOT_TEXT);
-    let encoding: CsvEncoding = bom ?? 'utf-8';
-    let text = decodeHead(head, encoding);
-    checkLooksLikeText(text);
-    if (text.trim() === '') throw new UploadRejected('The file is empty');
+  async ingest(filePath: string, table: string, options: IngestOptions): Promise<IngestedTable> {
+    const raw = await readHead(filePath);
+    if (raw.length === 0) throw new UploadRejected('The file is empty');
+    rejectBinary(raw);
+    const text = await prepareCsvText(filePath, dirname(filePath));
+    const source = text.path;
+    const head = await readHead(source);
+    const decoded = new TextDecoder().decode(head);
+    checkLooksLikeText(decoded);
+    if (decoded.trim() === '') throw new UploadRejected('The file is empty');
+    const warnings = [...text.warnings];
+    const dialect = analyseHead(decoded, {
+      wholeFile: head.length === (await stat(source)).size,
+      delimiter: text.sepLine ?? undefined,
+    });
+    const used = await this.load(source, table, dialect, options.header);
 
-    let source = filePath;
-    if (encoding === 'utf-16le' || encoding === 'utf-16be')
-      source = await this.transcode(filePath, encoding);
-    let dialect = analyseHead(text);
-    try {
-      await this.load(source, table, dialect);
-    } catch (error) {
-      if (!(error instanceof NotUtf8)) throw error;
-      // DuckDB validates UTF-8 as it reads; only files that fail pay for transcoding.
-      encoding = 'windows-1252';
-      text = decodeHead(head, encoding);
-      dialect = analyseHead(text);
-      source = await this.transcode(filePath, encoding);
-      await this.load(source, table, dialect);
+    let typing = await this.duckdb.withConnection((conn) =>
+      applyPandasTypes(conn, table, used.columns),
+    );
+    if (typing.rereadAsText.length > 0) {
+      for (const i of typing.rereadAsText) used.columns[i] = TEXT;
+      await this.readTable(source, table, dialect, used);
+      typing = await this.duckdb.withConnection((conn) =>
+        applyPandasTypes(conn, table, used.columns),
+      );
     }
-
-    const names = await this.columnNames(table);
-    const header = headerRecord(dialect.records, names);
-    if (header) return { header, hasHeader: true };
-    // DuckDB calls the columns of a file without a header row column0, column1, ...
-    const headerless = names.every((n) => /^column\d+$/.test(n));
-    return headerless
-      ? { header: names.map(() => null), hasHeader: false }
-      : { header: names, hasHeader: true };
-  }
-
-  private async transcode(filePath: string, encoding: CsvEncoding): Promise<string> {
-    const target = join(dirname(filePath), 'normalized-utf8.csv');
-    await transcodeToUtf8(filePath, target, encoding);
-    return target;
+    const width = used.columns.length;
+    const header = options.header
+      ? Array.from({ length: width }, (_, i) => dialect.records[0]?.[i] ?? null)
+      : new Array<null>(width).fill(null);
+    const { names, renamed } = makeUniqueColumnNames(header, options.header);
+    for (const note of typing.notes) {
+      warnings.push(note.text.replace('{name}', JSON.stringify(names[note.column])));
+    }
+    const rowCount = Number(
+      (await this.duckdb.queryJson(`SELECT count(*) AS n FROM ${quoteIdent(table)}`))[0].n,
+    );
+    return {
+      columns: names.map((name, i) => ({ name, dtype: typing.dtypes[i] })),
+      rowCount,
+      renamedColumns: renamed,
+      warnings,
+    };
   }
 
   /** Tries the fast strict read first, then the careful fallbacks a person would want. */
-  private async load(path: string, table: string, head: HeadAnalysis): Promise<void> {
-    const { delimiter } = head;
+  private async load(
+    path: string,
+    table: string,
+    head: HeadAnalysis,
+    header: boolean,
+  ): Promise<ReadOptions> {
+    const width = head.records[0]?.length ?? 0;
+    if (width === 0) throw new UploadRejected('The file has no columns');
     const attempt: ReadOptions = {
+      header,
+      // A one-column file is read as text: its empty values are only made missing after the
+      // read (see readTable), and '' is no number.
+      columns: width === 1 ? [TEXT] : guessColumnTypes(head.records.slice(header ? 1 : 0), width),
       longLines: false,
       nullPadding: false,
-      fullSample: false,
-      allVarchar: false,
+      strict: true,
     };
-    for (let tries = 0; tries < 5; tries++) {
+    for (let tries = 0; tries < MAX_TYPE_RETRIES + 4; tries++) {
       try {
-        await this.duckdb.run(
-          `CREATE OR REPLACE TABLE ${quoteIdent(table)} AS SELECT * FROM ${readCsvSql(path, delimiter, attempt)}`,
-        );
-        return;
+        await this.readTable(path, table, head, attempt);
+        return attempt;
       } catch (error) {
         const message = (error as Error).message;
         if (/Maximum line size/i.test(message) && !attempt.longLines) {
@@ -117,60 +142,47 @@ export class CsvIngester implements TableIngester {
         if (columns) {
           throw tooManyFields(lineOf(message), columns[2], columns[1]);
         }
-        if (
-          /Could not convert|Error when converting|out of range/i.test(message) &&
-          !attempt.fullSample
-        ) {
-          attempt.fullSample = true; // a late value did not fit the type guessed from the sample
+        if (/Could not convert|Error when converting|out of range/i.test(message)) {
+          // A value after the head does not fit the guessed type: that column is read as text.
+          const column = /converting column "c(\d+)"/.exec(message);
+          const index = column ? Number(column[1]) : -1;
+          if (
+            tries < MAX_TYPE_RETRIES &&
+            attempt.columns[index] &&
+            attempt.columns[index] !== TEXT
+          ) {
+            attempt.columns[index] = TEXT;
+          } else {
+            attempt.columns = attempt.columns.map(() => TEXT);
+          }
           continue;
         }
-        if (
-          /Could not convert|Error when converting|out of range/i.test(message) &&
-          !attempt.allVarchar
-        ) {
-          attempt.allVarchar = true;
+        if (/state machine reached an invalid state/i.test(message) && attempt.strict) {
+          attempt.strict = false;
           continue;
         }
-        const sniffFailed = /not possible to automatically detect/i.test(message);
-        if (sniffFailed && !attempt.nullPadding) {
-          // Small files with ragged rows defeat the sniffer; long rows are refused, short ones padded.
-          rejectTooWide(head);
-          attempt.nullPadding = true;
-          continue;
-        }
-        if (/Invalid unicode|not utf-8 encoded/i.test(message)) throw new NotUtf8();
         throw new UploadRejected(explainCsvError(message));
       }
     }
     throw new UploadRejected('The file could not be parsed as CSV');
   }
 
-  private async columnNames(table: string): Promise<string[]> {
-    const rows = await this.duckdb.queryJson(
-      `SELECT column_name FROM (DESCRIBE ${quoteIdent(table)})`,
+  private async readTable(
+    path: string,
+    table: string,
+    head: HeadAnalysis,
+    options: ReadOptions,
+  ): Promise<void> {
+    const t = quoteIdent(table);
+    await this.duckdb.run(
+      `CREATE OR REPLACE TABLE ${t} AS SELECT * FROM ${readCsvSql(path, head.delimiter, options)}`,
     );
-    return rows.map((r) => r.column_name as string);
+    if (options.columns.length === 1) {
+      await this.duckdb.run(
+        `UPDATE ${t} SET ${columnIdent(0)} = NULL WHERE ${columnIdent(0)} = ''`,
+      );
+    }
   }
-}
-
-class NotUtf8 extends Error {}
-
-/** Header lines DuckDB may skip before the header; enough for title rows and notes. */
-const MAX_HEADER_SEARCH_RECORDS = 20;
-
-/**
- * The header record as the file spells it. DuckDB renames blank names (column1) and
- * repeats (id_1) itself; renames are ours to make and to report, so we need the originals.
- */
-function headerRecord(records: string[][], names: string[]): string[] | null {
-  for (const record of records.slice(0, MAX_HEADER_SEARCH_RECORDS)) {
-    if (record.length !== names.length) continue;
-    const linesUp = record.every(
-      (value, i) => value === names[i] || value.trim() === '' || names[i].startsWith(value.trim()),
-    );
-    if (linesUp && record.some((value) => value.trim() !== '')) return record;
-  }
-  return null;
 }
 
 function tooManyFields(line: number | string, found: number | string, expected: number | string) {
@@ -180,19 +192,35 @@ function tooManyFields(line: number | string, found: number | string, expected: 
   );
 }
 
-function rejectTooWide(head: HeadAnalysis): void {
-  const wide = firstTooWideRecord(head);
-  if (wide) {
-    throw tooManyFields(wide.line, wide.fields, wide.expected);
-  }
-}
+const NA_LIST = `[${PANDAS_NA_VALUES.map(quoteLiteral).join(', ')}]`;
+const NA_LIST_NOT_EMPTY = `[${PANDAS_NA_VALUES.filter((v) => v !== '')
+  .map(quoteLiteral)
+  .join(', ')}]`;
+const TEXT: ColumnGuess = { type: 'VARCHAR', integers: false };
 
+/**
+ * DuckDB's reader set up the way pandas reads: the first line is the header (or data when
+ * `header` is false), columns named c0.. by position and typed as guessed from the head
+ * (no sniffing: its cost grows with the width, and its casts accept what pandas does
+ * not), pandas' NA tokens are NULL.
+ */
 function readCsvSql(path: string, delimiter: Delimiter, o: ReadOptions): string {
-  const options = [`delim=${quoteLiteral(delimiter)}`, 'strict_mode=true'];
+  const columns = o.columns.map((c, i) => `${quoteLiteral(columnIdent(i))}: '${c.type}'`);
+  const options = [
+    'auto_detect=false',
+    `delim=${quoteLiteral(delimiter)}`,
+    `quote='"'`,
+    `escape='"'`,
+    `header=${o.header}`,
+    `columns={${columns.join(', ')}}`,
+    // Without '' among the tokens DuckDB skips blank lines of a one-column file, as pandas does.
+    `nullstr=${o.columns.length === 1 ? NA_LIST_NOT_EMPTY : NA_LIST}`,
+    `dateformat=${quoteLiteral(DATE_FORMAT)}`,
+    `timestampformat=${quoteLiteral(TIMESTAMP_FORMAT)}`,
+    `strict_mode=${o.strict}`,
+  ];
   if (o.longLines) options.push(`max_line_size=${MAX_LINE_BYTES}`);
   if (o.nullPadding) options.push('null_padding=true', 'parallel=false');
-  if (o.fullSample) options.push('sample_size=-1');
-  if (o.allVarchar) options.push('all_varchar=true');
   return `read_csv(${quoteLiteral(path)}, ${options.join(', ')})`;
 }
 

@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 
 /** The non-file fields of the multipart upload. */
 export class UploadRequestDto {
@@ -8,4 +8,13 @@ export class UploadRequestDto {
   @IsString()
   @MaxLength(255)
   sheet?: string;
+
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    default: 'true',
+    description: 'false when the file has no header row: columns are then named column_1..n',
+  })
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: "header must be 'true' or 'false'" })
+  header?: 'true' | 'false';
 }

@@ -1,0 +1,373 @@
+import { DuckDBConnection } from '@duckdb/node-api';
+import { columnIdent, quoteIdent } from '../../duckdb/duckdb.service';
+
+/**
+ * pandas 1.5.3's default missing-value tokens (`pandas._libs.parsers.STR_NA_VALUES`),
+ * missing in every column type, quoted or not, as `read_csv` treats them.
+ */
+export const PANDAS_NA_VALUES = [
+  '',
+  '#N/A',
+  '#N/A N/A',
+  '#NA',
+  '-1.#IND',
+  '-1.#QNAN',
+  '-NaN',
+  '-nan',
+  '1.#IND',
+  '1.#QNAN',
+  '<NA>',
+  'N/A',
+  'NA',
+  'NULL',
+  'NaN',
+  'n/a',
+  'nan',
+  'null',
+];
+
+/** The only words `read_csv` turns into booleans (its default true_values/false_values). */
+const TRUE_WORDS = ['True', 'TRUE', 'true'];
+const BOOL_WORDS = [...TRUE_WORDS, 'False', 'FALSE', 'false'];
+
+// The C parser's grammar (pandas/_libs/src/parser/tokenizer.c): spaces around the
+// number are allowed, thousands separators and hex are not.
+const INT_RE = '[ \\t]*[+-]?[0-9]+[ \\t]*';
+const FLOAT_RE =
+  '[ \\t]*([+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?([iI][nN][fF]|[iI][nN][fF][iI][nN][iI][tT][yY]))[ \\t]*';
+/** ISO 8601 dates and date-times without a zone: what we turn into datetime64[ns]. */
+const DATE_RE =
+  '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([T ][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,9})?)?)?';
+const fullMatch = (pattern: string): RegExp => new RegExp(`^(?:${pattern})$`);
+const JS_INT = fullMatch(INT_RE);
+const JS_FLOAT = fullMatch(FLOAT_RE);
+const JS_DATE = fullMatch(DATE_RE);
+
+/** Integers of this magnitude or more may have lost digits in float64. */
+const MAX_EXACT_FLOAT_INT = 2 ** 53;
+const MAX_EXACT_FLOAT_BIGINT = BigInt(MAX_EXACT_FLOAT_INT);
+
+/** True when the integer text `v` (pandas' grammar) has a magnitude below 2^53. */
+function isExactInDouble(v: string): boolean {
+  const n = BigInt(v.trim());
+  return n < MAX_EXACT_FLOAT_BIGINT && n > -MAX_EXACT_FLOAT_BIGINT;
+}
+/** Rows read to rule out numbers, booleans and dates in a text column before a full scan. */
+const SAMPLE_ROWS = 1000;
+/** More conversions than this rebuild the table once instead of altering column by column. */
+const MAX_ALTERS = 8;
+/** pandas' datetime64[ns] range, inclusive. */
+const PANDAS_MIN = '1677-09-21 00:12:43.145224193';
+const PANDAS_MAX = '2262-04-11 23:47:16.854775807';
+const PANDAS_DATETIME_RANGE = `${PANDAS_MIN} to ${PANDAS_MAX}`;
+
+type Candidate = 'int' | 'float' | 'bool' | 'date' | 'any';
+
+/** How DuckDB reads a column, chosen from the head of the file. */
+export interface ColumnGuess {
+  type: 'VARCHAR' | 'DOUBLE' | 'DATE' | 'TIMESTAMP';
+  /** The head holds only integers (read as DOUBLE: DuckDB's BIGINT cast rounds a late '1.5'). */
+  integers: boolean;
+}
+
+/** DuckDB's reader formats for the two date spellings read as dates directly. */
+export const DATE_FORMAT = '%Y-%m-%d';
+export const TIMESTAMP_FORMAT = '%Y-%m-%d %H:%M:%S';
+const JS_DAY = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
+const JS_SECOND = /^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$/;
+const NA = new Set(PANDAS_NA_VALUES);
+
+/**
+ * Guesses each column's DuckDB read type from the records at the head of the file, by
+ * pandas' grammar. A guess only saves work: a value that does not fit stops the read
+ * (the caller then reads that column as text), and text columns are typed afterwards.
+ */
+export function guessColumnTypes(records: readonly string[][], width: number): ColumnGuess[] {
+  const kinds: (Set<string> | null)[] = Array.from({ length: width }, () => new Set<string>());
+  for (const record of records) {
+    for (let i = 0; i < width; i++) {
+      const seen = kinds[i];
+      const v = record[i];
+      if (seen === null || v === undefined || NA.has(v)) continue;
+      if (JS_INT.test(v)) seen.add(isExactInDouble(v) ? 'int' : 'text');
+      else if (JS_FLOAT.test(v)) seen.add('float');
+      else if (JS_DAY.test(v)) seen.add('day');
+      else if (JS_SECOND.test(v)) seen.add('second');
+      else seen.add('text');
+      if (seen.has('text')) kinds[i] = null;
+    }
+  }
+  return kinds.map((seen): ColumnGuess => {
+    const only = (...allowed: string[]): boolean =>
+      seen !== null && seen.size > 0 && [...seen].every((k) => allowed.includes(k));
+    if (only('int')) return { type: 'DOUBLE', integers: true };
+    if (only('int', 'float')) return { type: 'DOUBLE', integers: false };
+    if (only('day')) return { type: 'DATE', integers: false };
+    if (only('second')) return { type: 'TIMESTAMP', integers: false };
+    return { type: 'VARCHAR', integers: false };
+  });
+}
+
+/** The pandas dtype of each column, and what the caller must do before it holds. */
+export interface PandasTyping {
+  dtypes: string[];
+  /** Sentences for UploadResponse.warnings, with `{name}` where the column's name goes. */
+  notes: { column: number; text: string }[];
+  /** Columns whose text must be kept (out-of-range dates, long integers): read them again as VARCHAR. */
+  rereadAsText: number[];
+}
+
+interface Conversion {
+  column: number;
+  type: string;
+  using: string;
+}
+
+/**
+ * Gives each column of a freshly read CSV table (columns c0..c{n-1} read as `guesses`
+ * say, pandas' NA tokens as NULL) the type `pandas.read_csv` would give it, converting
+ * in place. Numbers and dates read as such cost one aggregate pass; only text columns
+ * that a sample cannot already prove to be text (one word that is not a number, a
+ * boolean or a date decides, as in pandas) pay for a full scan.
+ */
+export async function applyPandasTypes(
+  conn: DuckDBConnection,
+  table: string,
+  guesses: readonly ColumnGuess[],
+): Promise<PandasTyping> {
+  const t = quoteIdent(table);
+  const types = (await conn.runAndReadAll(`SELECT column_type FROM (DESCRIBE ${t})`))
+    .getRows()
+    .map((r) => String(r[0]));
+  const cols = types.map((_, i) => columnIdent(i));
+
+  const { rows, present, holds } = await columnStats(conn, t, types);
+
+  const dtypes: string[] = new Array<string>(types.length).fill('object');
+  const notes: PandasTyping['notes'] = [];
+  const rereadAsText: number[] = [];
+  const conversions: Conversion[] = [];
+  types.forEach((type, i) => {
+    const missing = present[i] < rows;
+    if (type === 'DOUBLE') {
+      dtypes[i] = 'float64';
+      if (!guesses[i]?.integers) return;
+      // Integers read as DOUBLE are exact up to 2^53 and stay stored so (readers cast by
+      // dtype, see pandasValue); longer ones are read again as text.
+      if (!holds[i]) rereadAsText.push(i);
+      else if (!missing) dtypes[i] = 'int64';
+    } else if (type === 'DATE' || type === 'TIMESTAMP') {
+      if (!holds[i]) rereadAsText.push(i);
+      dtypes[i] = 'datetime64[ns]';
+      notes.push({ column: i, text: DATES_NOTE });
+    }
+  });
+  if (rereadAsText.length > 0) return { dtypes, notes, rereadAsText };
+
+  const text = types.flatMap((type, i) => (type === 'VARCHAR' ? [i] : []));
+  const candidates = await sampleCandidates(conn, t, text, cols);
+  const scans = [...candidates].filter((e): e is [number, Candidate] => e[1] !== null);
+  if (scans.length > 0) {
+    const exprs = scans.flatMap(([i, candidate]) =>
+      Object.entries(scanExpressions(cols[i], candidate)).map(([k, e]) => `${e} AS s${i}_${k}`),
+    );
+    const reader = await conn.runAndReadAll(`SELECT ${exprs.join(', ')} FROM ${t}`);
+    const got = reader.getRowObjects()[0];
+    for (const [i] of scans) {
+      const count = (key: string): number => Number(got[`s${i}_${key}`] ?? -1);
+      const n = present[i];
+      const missing = n < rows;
+      const c = cols[i];
+      if (rows === 0) {
+        dtypes[i] = 'object';
+      } else if (n === 0) {
+        // pandas reads a column with no value at all as float64 NaN.
+        conversions.push({ column: i, type: 'DOUBLE', using: 'CAST(NULL AS DOUBLE)' });
+        dtypes[i] = 'float64';
+      } else if (count('ints') === n && count('int64s') === n) {
+        conversions.push({ column: i, type: 'BIGINT', using: `CAST(${c} AS BIGINT)` });
+        dtypes[i] = !missing ? 'int64' : got[`s${i}_wide`] === true ? 'Int64' : 'float64';
+        if (dtypes[i] === 'Int64') notes.push({ column: i, text: INT64_NOTE });
+      } else if (count('ints') === n && count('uint64s') === n && !missing) {
+        conversions.push({ column: i, type: 'UBIGINT', using: `CAST(${c} AS UBIGINT)` });
+        dtypes[i] = 'uint64';
+      } else if (count('ints') === n) {
+        notes.push({ column: i, text: TOO_LARGE_NOTE });
+      } else if (count('floats') === n) {
+        conversions.push({ column: i, type: 'DOUBLE', using: `CAST(trim(${c}) AS DOUBLE)` });
+        dtypes[i] = 'float64';
+      } else if (count('bools') === n) {
+        const truth = TRUE_WORDS.map((w) => `'${w}'`).join(', ');
+        conversions.push({ column: i, type: 'BOOLEAN', using: `${c} IN (${truth})` });
+        dtypes[i] = missing ? 'object' : 'bool';
+      } else if (count('dates') === n) {
+        conversions.push({ column: i, type: 'TIMESTAMP_NS', using: `CAST(${c} AS TIMESTAMP_NS)` });
+        dtypes[i] = 'datetime64[ns]';
+        notes.push({ column: i, text: DATES_NOTE });
+      } else if (count('dateLike') === n) {
+        const example = JSON.stringify(String(got[`s${i}_outside`]));
+        notes.push({
+          column: i,
+          text:
+            `Column {name} holds dates but keeps them as text: ${example} is outside ` +
+            `pandas' datetime64[ns] range (${PANDAS_DATETIME_RANGE}).`,
+        });
+      }
+    }
+  }
+  await convert(conn, table, cols, conversions);
+  return { dtypes, notes, rereadAsText };
+}
+
+const TOO_LARGE_NOTE =
+  'Column {name} holds integers too large for 64 bits; they are kept as text so that no digit is lost.';
+const DATES_NOTE =
+  'Column {name} holds dates, so it arrives as datetime64[ns] (pandas.read_csv would keep the text).';
+const INT64_NOTE =
+  'Column {name} holds integers with missing values; it arrives as the nullable Int64 dtype ' +
+  '(pandas.read_csv would give float64, which rounds integers beyond 2^53).';
+
+/** Above this width, per-column checks run on the unpivoted table: one aggregate per kind, not per column. */
+const UNPIVOT_MIN_COLUMNS = 64;
+
+/**
+ * Per column: non-missing count, and whether what was read as a number holds only
+ * integers within ±2^53, or what was read as a date lies within pandas' range.
+ */
+async function columnStats(
+  conn: DuckDBConnection,
+  t: string,
+  types: string[],
+): Promise<{ rows: number; present: number[]; holds: boolean[] }> {
+  const cols = types.map((_, i) => columnIdent(i));
+  const checks: { types: string[]; check: (v: string) => string }[] = [
+    {
+      types: ['DOUBLE'],
+      check: (v) => `bool_and(${v} = trunc(${v})) AND max(abs(${v})) < ${MAX_EXACT_FLOAT_INT}`,
+    },
+    {
+      types: ['DATE', 'TIMESTAMP'],
+      check: (v) =>
+        `TRY_CAST(min(${v}) AS TIMESTAMP_NS) IS NOT NULL AND TRY_CAST(max(${v}) AS TIMESTAMP_NS) IS NOT NULL`,
+    },
+  ];
+  const checkOf = (type: string) => checks.find((c) => c.types.includes(type))?.check;
+  const wide = types.length >= UNPIVOT_MIN_COLUMNS;
+  const select = ['count(*)', ...cols.map((c) => `count(${c})`)];
+  if (!wide) types.forEach((type, i) => select.push(checkOf(type)?.(cols[i]) ?? 'NULL'));
+  const got = (await conn.runAndReadAll(`SELECT ${select.join(', ')} FROM ${t}`)).getRows()[0];
+  const holds = types.map((_, i) => (wide ? true : got[1 + types.length + i] !== false));
+  for (const { types: kinds, check } of wide ? checks : []) {
+    const group = types.flatMap((type, i) => (kinds.includes(type) ? [cols[i]] : []));
+    if (group.length === 0) continue;
+    // UNPIVOT leaves out NULLs, so a column with no value has no row (and holds).
+    const reader = await conn.runAndReadAll(
+      `SELECT name, ${check('value')} FROM (UNPIVOT (SELECT ${group.join(', ')} FROM ${t}) ` +
+        'ON COLUMNS(*) INTO NAME name VALUE value) GROUP BY name',
+    );
+    for (const [name, value] of reader.getRows())
+      holds[Number(String(name).slice(1))] = value !== false;
+  }
+  return { rows: Number(got[0]), present: types.map((_, i) => Number(got[1 + i])), holds };
+}
+
+/** What a full scan of a text column counts, for the kinds its sample allows. */
+function scanExpressions(c: string, candidate: Candidate): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (candidate === 'int' || candidate === 'any') {
+    const isInt = `regexp_full_match(${c}, '${INT_RE}')`;
+    out.ints = `count_if(${isInt})`;
+    out.int64s = `count_if(${isInt} AND TRY_CAST(${c} AS BIGINT) IS NOT NULL)`;
+    out.uint64s = `count_if(${isInt} AND TRY_CAST(${c} AS UBIGINT) IS NOT NULL)`;
+    out.wide = `coalesce(max(abs(TRY_CAST(${c} AS HUGEINT))) > ${MAX_EXACT_FLOAT_INT}, false)`;
+  }
+  if (candidate === 'int' || candidate === 'float' || candidate === 'any') {
+    out.floats = `count_if(regexp_full_match(${c}, '${FLOAT_RE}'))`;
+  }
+  if (candidate === 'bool' || candidate === 'any') {
+    out.bools = `count_if(${c} IN (${BOOL_WORDS.map((w) => `'${w}'`).join(', ')}))`;
+  }
+  if (candidate === 'date' || candidate === 'any') {
+    const isDate = `regexp_full_match(${c}, '${DATE_RE}')`;
+    const inRange = `TRY_CAST(${c} AS TIMESTAMP_NS) IS NOT NULL`;
+    out.dateLike = `count_if(${isDate})`;
+    out.dates = `count_if(${isDate} AND ${inRange})`;
+    out.outside = `min(${c}) FILTER (WHERE ${isDate} AND NOT ${inRange})`;
+  }
+  return out;
+}
+
+/**
+ * For each text column, the one kind a sample says every value could be, or null when
+ * the sample already holds plain text. Columns with no value in the sample get 'any'.
+ */
+async function sampleCandidates(
+  conn: DuckDBConnection,
+  t: string,
+  text: number[],
+  cols: string[],
+): Promise<Map<number, Candidate | null>> {
+  const out = new Map<number, Candidate | null>();
+  if (text.length === 0) return out;
+  const sample = (
+    await conn.runAndReadAll(
+      `SELECT ${text.map((i) => cols[i]).join(', ')} FROM ${t} LIMIT ${SAMPLE_ROWS}`,
+    )
+  ).getRows();
+  text.forEach((column, k) => {
+    let candidate: Candidate = 'any';
+    for (const r of sample) {
+      const v = r[k];
+      if (v === null || v === undefined) continue;
+      const s = String(v);
+      const kind: Candidate | null = JS_INT.test(s)
+        ? 'int'
+        : JS_FLOAT.test(s)
+          ? 'float'
+          : BOOL_WORDS.includes(s)
+            ? 'bool'
+            : JS_DATE.test(s)
+              ? 'date'
+              : null;
+      const wider = widen(candidate, kind);
+      if (wider === null) {
+        out.set(column, null);
+        return;
+      }
+      candidate = wider;
+    }
+    out.set(column, candidate);
+  });
+  return out;
+}
+
+/** The narrowest kind holding both, or null when a column of both kinds is text. */
+function widen(a: Candidate, b: Candidate | null): Candidate | null {
+  if (b === null) return null;
+  if (a === 'any' || a === b) return b;
+  if ((a === 'int' && b === 'float') || (a === 'float' && b === 'int')) return 'float';
+  return null;
+}
+
+async function convert(
+  conn: DuckDBConnection,
+  table: string,
+  cols: string[],
+  conversions: Conversion[],
+): Promise<void> {
+  if (conversions.length === 0) return;
+  const t = quoteIdent(table);
+  if (conversions.length <= MAX_ALTERS) {
+    for (const { column, type, using } of conversions) {
+      await conn.run(`ALTER TABLE ${t} ALTER ${cols[column]} SET DATA TYPE ${type} USING ${using}`);
+    }
+    return;
+  }
+  const byColumn = new Map(conversions.map((c) => [c.column, c]));
+  const select = cols.map((c, i) => {
+    const conversion = byColumn.get(i);
+    return conversion ? `CAST(${conversion.using} AS ${conversion.type}) AS ${c}` : c;
+  });
+  // A plain scan keeps insertion order (preserve_insertion_order), so rowid stays file order.
+  await conn.run(`CREATE OR REPLACE TABLE ${t} AS SELECT ${select.join(', ')} FROM ${t}`);
+}
