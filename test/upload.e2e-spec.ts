@@ -39,20 +39,38 @@ describe('POST /upload (CSV) and the session endpoints', () => {
     expect(res.headers['server-timing']).toMatch(/^ingest;dur=\d+$/);
   });
 
-  it('reports int columns with gaps as float64 and makes names unique', async () => {
+  it('reports int columns with gaps as float64 and names columns as pandas does', async () => {
     const res = await upload('a,a,,b\n1,x,y,\n2,z,w,5\n', 'dup.csv').expect(200);
-    expect(res.body.columns).toEqual(['a', 'a_2', 'column_3', 'b']);
-    expect(res.body.renamed_columns).toEqual({ a: 'a_2', '': 'column_3' });
+    expect(res.body.columns).toEqual(['a', 'a.1', 'Unnamed: 2', 'b']);
+    expect(res.body.renamed_columns).toEqual({ a: 'a.1', '': 'Unnamed: 2' });
     expect(res.body.dtypes.b).toBe('float64');
+    expect(res.body.warnings.join(' ')).toMatch(/2 column names were empty or repeated/);
   });
 
-  it('caches headers that differ only in case', async () => {
-    const res = await upload('A,a,b,B\n1,2,3,4\n', 'case.csv').expect(200);
-    expect(res.body.columns).toEqual(['A', 'a_2', 'b', 'B_2']);
+  it('keeps headers that differ only in case, and names SQL or JavaScript would misread', async () => {
+    const res = await upload(
+      'A,a,rowid,__proto__, spaced ,2022\n1,2,3,4,5,6\n7,8,9,10,11,12\n',
+      'case.csv',
+    ).expect(200);
+    expect(res.body.columns).toEqual(['A', 'a', 'rowid', '__proto__', ' spaced ', '2022']);
+    expect(Object.keys(res.body.dtypes)).toHaveLength(6);
+    expect(res.body.dtypes.__proto__).toBe('int64');
     const rows = await request(t.http)
       .get(`${t.prefix}/sessions/${res.body.session_id}/rows`)
       .expect(200);
-    expect(rows.body.rows).toEqual([{ A: 1, a_2: 2, b: 3, B_2: 4 }]);
+    // A column named rowid must not stand in for the file order (rows would be mis-paired).
+    expect(rows.body.rows.map((r: Record<string, number>) => [r.A, r.rowid, r.__proto__])).toEqual([
+      [1, 3, 4],
+      [7, 9, 10],
+    ]);
+    expect(rows.body.rows[1]).toEqual(
+      JSON.parse('{"A":7,"a":8,"rowid":9,"__proto__":10," spaced ":11,"2022":12}'),
+    );
+  });
+
+  it("answers a header row of names that repeat pandas' own renames", async () => {
+    const res = await upload('a,a,__renaming_1,a.1\n1,2,3,4\n', 'renames.csv').expect(200);
+    expect(res.body.columns).toEqual(['a', 'a.2', '__renaming_1', 'a.1']);
   });
 
   it.each([
@@ -199,7 +217,8 @@ describe('POST /upload (CSV) and the session endpoints', () => {
       const rows = await request(t.http)
         .get(`${t.prefix}/sessions/${res.body.session_id}/rows?limit=1000`)
         .expect(200);
-      // The JSON files hold strings; typed cells compare by their text.
+      // The JSON files hold strings; typed cells compare by their text, and numbers
+      // written with leading zeros lose them, as in pandas.read_csv.
       const asText = rows.body.rows.map((r: Record<string, unknown>) =>
         Object.fromEntries(
           Object.entries(r).map(([k, v]) => [
@@ -208,7 +227,12 @@ describe('POST /upload (CSV) and the session endpoints', () => {
           ]),
         ),
       );
-      expect(asText).toEqual(expected);
+      const asPandas = expected.map((row) =>
+        Object.fromEntries(
+          Object.entries(row).map(([k, v]) => [k, /^0\d+$/.test(v) ? String(Number(v)) : v]),
+        ),
+      );
+      expect(asText).toEqual(asPandas);
     });
   });
 });

@@ -170,10 +170,16 @@ describe('CsvIngester against pandas.read_csv', () => {
 
   it('says what it did in warnings', async () => {
     const path = join(root, 'warned.csv');
-    writeFileSync(path, 'id,ends,at\n1,9999-12-31,2024-01-01\n,2024-01-01,2024-01-02\n');
+    writeFileSync(
+      path,
+      'id,ends,at,zip\n1,9999-12-31,2024-01-01,08123\n,2024-01-01,2024-01-02,10115\n',
+    );
     const ingested = await ingester.ingest(path, 't_warned', { header: true });
     expect(ingested.warnings.join('\n')).toMatch(/"ends" holds dates but keeps them as text/);
     expect(ingested.warnings.join('\n')).toMatch(/"at" holds dates, so it arrives as datetime64/);
+    expect(ingested.warnings.join('\n')).toMatch(
+      /"zip" holds numbers written with leading zeros.*"08123"/,
+    );
   });
 });
 

@@ -68,12 +68,15 @@ export interface ColumnGuess {
   type: 'VARCHAR' | 'DOUBLE' | 'DATE' | 'TIMESTAMP';
   /** The head holds only integers (read as DOUBLE: DuckDB's BIGINT cast rounds a late '1.5'). */
   integers: boolean;
+  /** A number of the head written with leading zeros, which pandas drops (e.g. '08123'). */
+  leadingZeros?: string;
 }
 
 /** DuckDB's reader formats for the two date spellings read as dates directly. */
 export const DATE_FORMAT = '%Y-%m-%d';
 export const TIMESTAMP_FORMAT = '%Y-%m-%d %H:%M:%S';
 const JS_DAY = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
+const LEADING_ZERO = /^[ \t]*[+-]?0[0-9]/;
 const JS_SECOND = /^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$/;
 const NA = new Set(PANDAS_NA_VALUES);
 
@@ -84,24 +87,28 @@ const NA = new Set(PANDAS_NA_VALUES);
  */
 export function guessColumnTypes(records: readonly string[][], width: number): ColumnGuess[] {
   const kinds: (Set<string> | null)[] = Array.from({ length: width }, () => new Set<string>());
+  const zeros: (string | undefined)[] = new Array<string | undefined>(width);
   for (const record of records) {
     for (let i = 0; i < width; i++) {
       const seen = kinds[i];
       const v = record[i];
       if (seen === null || v === undefined || NA.has(v)) continue;
-      if (JS_INT.test(v)) seen.add(isExactInDouble(v) ? 'int' : 'text');
-      else if (JS_FLOAT.test(v)) seen.add('float');
+      if (JS_INT.test(v)) {
+        seen.add(isExactInDouble(v) ? 'int' : 'text');
+        if (zeros[i] === undefined && LEADING_ZERO.test(v)) zeros[i] = v;
+      } else if (JS_FLOAT.test(v)) seen.add('float');
       else if (JS_DAY.test(v)) seen.add('day');
       else if (JS_SECOND.test(v)) seen.add('second');
       else seen.add('text');
       if (seen.has('text')) kinds[i] = null;
     }
   }
-  return kinds.map((seen): ColumnGuess => {
+  return kinds.map((seen, i): ColumnGuess => {
     const only = (...allowed: string[]): boolean =>
       seen !== null && seen.size > 0 && [...seen].every((k) => allowed.includes(k));
-    if (only('int')) return { type: 'DOUBLE', integers: true };
-    if (only('int', 'float')) return { type: 'DOUBLE', integers: false };
+    const leadingZeros = zeros[i] !== undefined ? { leadingZeros: zeros[i] } : {};
+    if (only('int')) return { type: 'DOUBLE', integers: true, ...leadingZeros };
+    if (only('int', 'float')) return { type: 'DOUBLE', integers: false, ...leadingZeros };
     if (only('day')) return { type: 'DATE', integers: false };
     if (only('second')) return { type: 'TIMESTAMP', integers: false };
     return { type: 'VARCHAR', integers: false };
@@ -151,6 +158,11 @@ export async function applyPandasTypes(
     const missing = present[i] < rows;
     if (type === 'DOUBLE') {
       dtypes[i] = 'float64';
+      const zeros = guesses[i]?.leadingZeros;
+      if (zeros !== undefined) {
+        const example = JSON.stringify(zeros);
+        notes.push({ column: i, text: `${LEADING_ZEROS_NOTE} (e.g. ${example}).` });
+      }
       if (!guesses[i]?.integers) return;
       // Integers read as DOUBLE are exact up to 2^53 and stay stored so (readers cast by
       // dtype, see pandasValue); longer ones are read again as text.
@@ -219,6 +231,9 @@ export async function applyPandasTypes(
   return { dtypes, notes, rereadAsText };
 }
 
+const LEADING_ZEROS_NOTE =
+  'Column {name} holds numbers written with leading zeros; like pandas.read_csv, it reads ' +
+  'them as numbers, so the zeros are gone';
 const TOO_LARGE_NOTE =
   'Column {name} holds integers too large for 64 bits; they are kept as text so that no digit is lost.';
 const DATES_NOTE =
