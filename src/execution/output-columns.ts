@@ -18,6 +18,8 @@ const NS_PER_DAY = '86400000000000';
 const NS_PER_HOUR = '3600000000000';
 const NS_PER_MINUTE = '60000000000';
 const NS_PER_SECOND = '1000000000';
+const NS_PER_MS = '1000000';
+const MS_PER_DAY = '86400000';
 /** Integers JSON readers (JavaScript) hold exactly: |n| <= 2^53 - 1. */
 const MAX_SAFE = '9007199254740991';
 const FLOAT32_DTYPES = new Set(['float32', 'float16', 'Float32']);
@@ -97,7 +99,7 @@ function offsetSeconds(ns: string, tz: string): string {
 /** Local wall time with its offset, as str(Timestamp) gives it (`separator` ' ' or 'T'). */
 function zonedStamp(ns: string, tz: string, separator: string): string {
   const offset = offsetSeconds(ns, tz);
-  const local = `(CAST(${ns} AS HUGEINT) + ${offset} * ${NS_PER_SECOND})`;
+  const local = `(CAST(${ns} AS HUGEINT) + CAST(${offset} AS BIGINT) * ${NS_PER_SECOND})`;
   return `${stampOf(local, separator, valueFraction)} || ${offsetText(offset)}`;
 }
 
@@ -152,7 +154,7 @@ export function csvCell(column: OutputColumn, c: string): string {
     case 'float':
       return `CAST(${floatValue(column, c)} AS VARCHAR)`;
     case 'bool':
-      return `CASE WHEN ${c} THEN 'True' ELSE 'False' END`;
+      return `CASE WHEN ${c} THEN 'True' WHEN NOT ${c} THEN 'False' END`;
     case 'datetime':
       return naiveStamp(column, c, ' ', true);
     case 'datetimetz':
@@ -192,7 +194,7 @@ export function jsonValue(column: OutputColumn, c: string): string {
       value = `CASE WHEN isinf(${c}) THEN CASE WHEN ${c} > 0 THEN '"Infinity"' ELSE '"-Infinity"' END ELSE CAST(${floatValue(column, c)} AS VARCHAR) END`;
       break;
     case 'bool':
-      value = `CASE WHEN ${c} THEN 'true' ELSE 'false' END`;
+      value = `CASE WHEN ${c} THEN 'true' WHEN NOT ${c} THEN 'false' END`;
       break;
     case 'datetime':
       value = quoted(naiveStamp(column, c, 'T', false));
@@ -278,8 +280,9 @@ export function xlsxValue(
     case 'bool':
       return { bool: c };
     case 'datetime':
+      // Whole milliseconds (Excel's precision), cut rather than rounded past midnight.
       return {
-        number: `CASE WHEN ${c} >= ${EXCEL_FIRST_NS} THEN CAST(${c} AS DOUBLE) / ${NS_PER_DAY} + ${EXCEL_EPOCH_SERIAL} END`,
+        number: `CASE WHEN ${c} >= ${EXCEL_FIRST_NS} THEN CAST(${floorDiv(c, NS_PER_MS)} AS DOUBLE) / ${MS_PER_DAY} + ${EXCEL_EPOCH_SERIAL} END`,
         text: `CASE WHEN ${c} < ${EXCEL_FIRST_NS} THEN ${naiveStamp(column, c, ' ', true)} END`,
         format: 'yyyy-mm-dd hh:mm:ss',
       };
@@ -291,7 +294,7 @@ export function xlsxValue(
       };
     case 'time':
       return {
-        number: `CAST(${floorMod(c, NS_PER_DAY)} AS DOUBLE) / ${NS_PER_DAY}`,
+        number: `CAST(${floorMod(c, NS_PER_DAY)} // ${NS_PER_MS} AS DOUBLE) / ${MS_PER_DAY}`,
         format: 'hh:mm:ss',
       };
     case 'datetimetz':

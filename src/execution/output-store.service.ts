@@ -257,7 +257,7 @@ export class OutputStore {
       const c = columnIdent(i);
       switch (column.stored) {
         case 'int':
-          ask(`bool_or(abs(${c}) > 9007199254740991)`, note(i, bigIntegers));
+          ask(`bool_or(${c} > 9007199254740991 OR ${c} < -9007199254740991)`, note(i, bigIntegers));
           break;
         case 'uint':
           ask(`bool_or(${c} > 9007199254740991)`, note(i, bigIntegers));

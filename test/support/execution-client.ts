@@ -6,6 +6,7 @@ export interface JobResult {
   status: 'queued' | 'running' | 'success' | 'error';
   preview_rows: Record<string, unknown>[];
   preview_columns: string[];
+  warnings: string[];
   error_message: string | null;
   execution_time_ms: number | null;
   output_row_count: number | null;
