@@ -17,6 +17,8 @@ import {
 import { prepareCsvText } from './csv-text';
 
 const HEAD_BYTES = 64 * 1024;
+const MAX_HEAD_BYTES = 8 * 1024 * 1024;
+const MIN_HEAD_LINES = 4;
 const NOT_TEXT = 'This is not a CSV text file: it contains binary data';
 /** A share of control characters above this means the file is not text. */
 const MAX_CONTROL_CHAR_RATIO = 0.01;
@@ -224,16 +226,35 @@ function readCsvSql(path: string, delimiter: Delimiter, o: ReadOptions): string 
   return `read_csv(${quoteLiteral(path)}, ${options.join(', ')})`;
 }
 
+/**
+ * The start of the file: HEAD_BYTES, or more for wide files, until it holds the header
+ * and a few records (MIN_HEAD_LINES line breaks) or MAX_HEAD_BYTES.
+ */
 async function readHead(path: string): Promise<Buffer> {
   const size = (await stat(path)).size;
   const handle = await open(path, 'r');
   try {
-    const buffer = Buffer.alloc(Math.min(HEAD_BYTES, size));
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, bytesRead);
+    for (let want = HEAD_BYTES; ; want *= 4) {
+      const buffer = Buffer.alloc(Math.min(want, size, MAX_HEAD_BYTES));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+      const head = buffer.subarray(0, bytesRead);
+      if (bytesRead === size || bytesRead >= MAX_HEAD_BYTES || lineBreaks(head) >= MIN_HEAD_LINES)
+        return head;
+    }
   } finally {
     await handle.close();
   }
+}
+
+function lineBreaks(head: Buffer): number {
+  let count = 0;
+  for (
+    let at = head.indexOf(0x0a);
+    at >= 0 && count < MIN_HEAD_LINES;
+    at = head.indexOf(0x0a, at + 1)
+  )
+    count++;
+  return count;
 }
 
 function rejectBinary(head: Buffer): void {
