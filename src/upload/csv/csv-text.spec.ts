@@ -358,6 +358,9 @@ describe('prepareCsvText: the frictionless corpus files that are not UTF-8', () 
     expect(names).toContain(prepared.encoding);
     expect(prepared.text).toBe(pythonDecoded(path, codec));
     expect(prepared.text).toContain(snippet);
+    expect(prepared.warnings[0]).toMatch(
+      /^The file is not UTF-8 \((none of its [\d,]+ non-ASCII characters is|its one non-ASCII character is not) valid UTF-8\)/,
+    );
   });
 
   it('bom.csv is UTF-8 with a BOM: the file is used as it is', async () => {

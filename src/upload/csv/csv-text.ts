@@ -210,11 +210,16 @@ export async function prepareCsvText(
   }
   const encoding = detectEncoding(scan.sample);
   const plan = { encoding, label: DECODER_LABELS[encoding], trackReplacements: true };
+  const total = scan.invalid + scan.valid;
+  const evidence =
+    scan.valid > 0
+      ? `${scan.invalid.toLocaleString('en-US')} of its ${total.toLocaleString('en-US')} non-ASCII characters are not valid UTF-8`
+      : total === 1
+        ? 'its one non-ASCII character is not valid UTF-8'
+        : `none of its ${total.toLocaleString('en-US')} non-ASCII characters is valid UTF-8`;
   const why =
-    `The file is not UTF-8 (${scan.invalid.toLocaleString('en-US')} of its ` +
-    `${(scan.invalid + scan.valid).toLocaleString('en-US')} non-ASCII characters are not valid UTF-8), ` +
-    `so it was read as ${encoding}, the encoding detected from its text. ` +
-    'If letters look wrong, save the file as UTF-8 and upload it again.';
+    `The file is not UTF-8 (${evidence}), so it was read as ${encoding}, the encoding detected ` +
+    'from its text. If letters look wrong, save the file as UTF-8 and upload it again.';
   return transcode(path, target, plan, head, [why]);
 }
 
