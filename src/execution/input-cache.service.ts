@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { columnIdent, DuckDbService, quoteIdent } from '../duckdb/duckdb.service';
+import { pandasColumn } from '../duckdb/pandas-columns';
 import { encodeFrame, FrameColumn } from '../sandbox/frame';
 import { Session } from '../sessions/session';
 import { SessionsService } from '../sessions/sessions.service';
@@ -40,18 +41,19 @@ function planColumn(index: number, name: string, dtype: string, duckdbType: stri
     kind,
     select,
   });
+  const value = pandasColumn(index, dtype);
   switch (dtype) {
     case 'int64':
     case 'Int64':
-      return plan('i', `CAST(${c} AS BIGINT)`);
+      return plan('i', value);
     case 'uint64':
-      return plan('u', `CAST(${c} AS UBIGINT)`);
+      return plan('u', value);
     case 'float64':
-      return plan('f', `CAST(${c} AS DOUBLE)`);
+      return plan('f', value);
     case 'bool':
-      return plan('b', `CAST(${c} AS BOOLEAN)`);
+      return plan('b', value);
     case 'datetime64[ns]':
-      return plan('t', nanos(`CAST(${c} AS TIMESTAMP_NS)`));
+      return plan('t', nanos(value));
     case 'timedelta64[ns]':
       // INTERVAL has no exact nanosecond count; microseconds are exact for ±285 years.
       return plan('d', `CAST(round(epoch(${c}) * 1000000) AS BIGINT) * 1000`);
