@@ -78,7 +78,7 @@ const CASES: Record<string, string> = {
   oneColumnBlankLines: 'a\n1\n\nNA\n""\n3\n',
   floats: 'a,b,c,d,e\n1.5,1e3,.5,inf,1.\n2,1E+05,-.5e-3,-Infinity,2\n',
   notNumbers:
-    'hex,under,exp,double_dot,comma\n0x1A,1_000,1.5e,1.2.3,"1,5"\n0x1B,2_000,2e,2.3.4,"2,5"\n',
+    'hex,under,exp,double_dot,comma,overflow\n0x1A,1_000,1.5e,1.2.3,"1,5",1e500\n0x1B,2_000,2e,2.3.4,"2,5",2\n',
   booleans:
     'words,with_na,mixed,letters,yes_no,ones\nTrue,true,True,t,yes,1\nFALSE,,1,f,no,0\nfalse,FALSE,False,t,yes,1\n',
   dates:

@@ -33,6 +33,7 @@ const BOOL_WORDS = [...TRUE_WORDS, 'False', 'FALSE', 'false'];
 // The C parser's grammar (pandas/_libs/src/parser/tokenizer.c): spaces around the
 // number are allowed, thousands separators and hex are not.
 const INT_RE = '[ \\t]*[+-]?[0-9]+[ \\t]*';
+const INF_RE = '[ \\t]*[+-]?([iI][nN][fF]|[iI][nN][fF][iI][nN][iI][tT][yY])[ \\t]*';
 const FLOAT_RE =
   '[ \\t]*([+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?([iI][nN][fF]|[iI][nN][fF][iI][nN][iI][tT][yY]))[ \\t]*';
 /** ISO 8601 dates and date-times without a zone: what we turn into datetime64[ns]. */
@@ -41,6 +42,7 @@ const DATE_RE =
 const fullMatch = (pattern: string): RegExp => new RegExp(`^(?:${pattern})$`);
 const JS_INT = fullMatch(INT_RE);
 const JS_FLOAT = fullMatch(FLOAT_RE);
+const JS_INF = fullMatch(INF_RE);
 const JS_DATE = fullMatch(DATE_RE);
 
 /** Integers of this magnitude or more may have lost digits in float64. */
@@ -96,7 +98,8 @@ export function guessColumnTypes(records: readonly string[][], width: number): C
       if (JS_INT.test(v)) {
         seen.add(isExactInDouble(v) ? 'int' : 'text');
         if (zeros[i] === undefined && LEADING_ZERO.test(v)) zeros[i] = v;
-      } else if (JS_FLOAT.test(v)) seen.add('float');
+      } else if (JS_FLOAT.test(v))
+        seen.add(Number.isFinite(Number(v)) || JS_INF.test(v) ? 'float' : 'text');
       else if (JS_DAY.test(v)) seen.add('day');
       else if (JS_SECOND.test(v)) seen.add('second');
       else seen.add('text');
@@ -148,7 +151,7 @@ export async function applyPandasTypes(
     .map((r) => String(r[0]));
   const cols = types.map((_, i) => columnIdent(i));
 
-  const { rows, present, holds } = await columnStats(conn, t, types);
+  const { rows, present, found } = await columnStats(conn, t, types);
 
   const dtypes: string[] = new Array<string>(types.length).fill('object');
   const notes: PandasTyping['notes'] = [];
@@ -163,13 +166,14 @@ export async function applyPandasTypes(
         const example = JSON.stringify(zeros);
         notes.push({ column: i, text: `${LEADING_ZEROS_NOTE} (e.g. ${example}).` });
       }
+      if (found[i] === 'reread') rereadAsText.push(i);
       if (!guesses[i]?.integers) return;
-      // Integers read as DOUBLE are exact up to 2^53 and stay stored so (readers cast by
-      // dtype, see pandasValue); longer ones are read again as text.
-      if (!holds[i]) rereadAsText.push(i);
+      // Integers read as DOUBLE are exact below 2^53 and stay stored so (readers cast by
+      // dtype, see pandasColumn); longer ones are read again as text.
+      if (found[i] !== 'integers') rereadAsText.push(i);
       else if (!missing) dtypes[i] = 'int64';
     } else if (type === 'DATE' || type === 'TIMESTAMP') {
-      if (!holds[i]) rereadAsText.push(i);
+      if (found[i] === 'reread') rereadAsText.push(i);
       dtypes[i] = 'datetime64[ns]';
       notes.push({ column: i, text: DATES_NOTE });
     }
@@ -253,17 +257,20 @@ async function columnStats(
   conn: DuckDBConnection,
   t: string,
   types: string[],
-): Promise<{ rows: number; present: number[]; holds: boolean[] }> {
+): Promise<{ rows: number; present: number[]; found: (string | null)[] }> {
   const cols = types.map((_, i) => columnIdent(i));
   const checks: { types: string[]; check: (v: string) => string }[] = [
     {
+      // An infinity may be an overflow ('1e500', text to pandas): such columns are read again.
       types: ['DOUBLE'],
-      check: (v) => `bool_and(${v} = trunc(${v})) AND max(abs(${v})) < ${MAX_EXACT_FLOAT_INT}`,
+      check: (v) =>
+        `CASE WHEN bool_or(isinf(${v})) THEN 'reread' ` +
+        `WHEN bool_and(${v} = trunc(${v})) AND max(abs(${v})) < ${MAX_EXACT_FLOAT_INT} THEN 'integers' END`,
     },
     {
       types: ['DATE', 'TIMESTAMP'],
       check: (v) =>
-        `TRY_CAST(min(${v}) AS TIMESTAMP_NS) IS NOT NULL AND TRY_CAST(max(${v}) AS TIMESTAMP_NS) IS NOT NULL`,
+        `CASE WHEN TRY_CAST(min(${v}) AS TIMESTAMP_NS) IS NULL OR TRY_CAST(max(${v}) AS TIMESTAMP_NS) IS NULL THEN 'reread' END`,
     },
   ];
   const checkOf = (type: string) => checks.find((c) => c.types.includes(type))?.check;
@@ -274,18 +281,18 @@ async function columnStats(
     return {
       rows: Number(got[0]),
       present: types.map((_, i) => Number(got[1 + i])),
-      holds: types.map((_, i) => got[1 + types.length + i] !== false),
+      found: types.map((_, i) => (got[1 + types.length + i] ?? null) as string | null),
     };
   }
   // Wide tables: one query per type over the unpivoted table costs far less than one
   // aggregate per column (planning thousands of them dominates a short file).
   const rows = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${t}`)).getRows()[0][0]);
   const present = types.map(() => 0);
-  const holds = types.map(() => true);
+  const found: (string | null)[] = types.map(() => null);
   for (const type of new Set(types)) {
     const group = types.flatMap((ty, i) => (ty === type ? [cols[i]] : []));
     const check = checkOf(type)?.('value') ?? 'NULL';
-    // UNPIVOT leaves out NULLs, so a column with no value has no row (count 0, holds).
+    // UNPIVOT leaves out NULLs, so a column with no value has no row (count 0).
     const reader = await conn.runAndReadAll(
       `SELECT name, count(value), ${check} FROM (UNPIVOT (SELECT ${group.join(', ')} FROM ${t}) ` +
         'ON COLUMNS(*) INTO NAME name VALUE value) GROUP BY name',
@@ -293,10 +300,10 @@ async function columnStats(
     for (const [name, count, result] of reader.getRows()) {
       const i = Number(String(name).slice(1));
       present[i] = Number(count);
-      holds[i] = result !== false;
+      found[i] = (result ?? null) as string | null;
     }
   }
-  return { rows, present, holds };
+  return { rows, present, found };
 }
 
 /** What a full scan of a text column counts, for the kinds its sample allows. */
@@ -310,7 +317,10 @@ function scanExpressions(c: string, candidate: Candidate): Record<string, string
     out.wide = `coalesce(max(abs(TRY_CAST(${c} AS HUGEINT))) > ${MAX_EXACT_FLOAT_INT}, false)`;
   }
   if (candidate === 'int' || candidate === 'float' || candidate === 'any') {
-    out.floats = `count_if(regexp_full_match(${c}, '${FLOAT_RE}'))`;
+    // DuckDB reads an overflowing '1e500' as infinity where pandas keeps the text.
+    out.floats =
+      `count_if(regexp_full_match(${c}, '${FLOAT_RE}') AND ` +
+      `(isfinite(TRY_CAST(trim(${c}) AS DOUBLE)) OR regexp_full_match(${c}, '${INF_RE}')))`;
   }
   if (candidate === 'bool' || candidate === 'any') {
     out.bools = `count_if(${c} IN (${BOOL_WORDS.map((w) => `'${w}'`).join(', ')}))`;
