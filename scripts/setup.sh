@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(python3 python3-pandas python3-numpy python3-seccomp bubblewrap)
+# python3-openpyxl is the tests' reference reader for XLSX (pandas.read_excel).
+APT_PACKAGES=(python3 python3-pandas python3-numpy python3-seccomp python3-openpyxl bubblewrap)
 SANDBOX_PYTHON="${SANDBOX_PYTHON:-/usr/bin/python3}"
 
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
@@ -15,7 +16,7 @@ fi
 
 sandbox_ready() {
   command -v bwrap >/dev/null 2>&1 &&
-    "$SANDBOX_PYTHON" -c 'import pandas, numpy, seccomp' >/dev/null 2>&1
+    "$SANDBOX_PYTHON" -c 'import pandas, numpy, seccomp, openpyxl' >/dev/null 2>&1
 }
 
 if ! sandbox_ready; then
@@ -29,7 +30,7 @@ if ! sandbox_ready; then
     exit 1
   fi
   if ! sandbox_ready; then
-    echo "setup: $SANDBOX_PYTHON still cannot import pandas, numpy and seccomp, or bwrap is missing" >&2
+    echo "setup: $SANDBOX_PYTHON still cannot import pandas, numpy, seccomp and openpyxl, or bwrap is missing" >&2
     exit 1
   fi
 fi
