@@ -133,15 +133,12 @@ const EXPECTED: Record<string, Expected> = {
     dtypes: { Musei: 'object', '2011': 'object', '2010': 'object' },
     first: [{ '2011': '23.824' }, { Musei: 'Museo Pitrè', '2011': 'in restauro' }],
   },
-  'frictionless/data/country-2.csv': {
-    status: 200,
-    columns: ['id', 'neighbor_id', 'name', 'population'],
-  },
+  // Repeated and empty names, named as pandas names them.
   'frictionless/data/duplicate-headers.csv': {
     status: 200,
-    columns: ['id', 'name', 'id_2', 'age', 'id_3'],
+    columns: ['id', 'name', 'id.1', 'age', 'id.2'],
   },
-  'frictionless/data/blank-headers.csv': { status: 200, columns: ['id', 'column_2', 'age'] },
+  'frictionless/data/blank-headers.csv': { status: 200, columns: ['id', 'Unnamed: 1', 'age'] },
   'frictionless/data/empty.csv': { status: 400, detail: /empty/ },
   'frictionless/data/table.xls': { status: 400, detail: /not accepted/ },
   // Semicolons, 21,624 rows, NULL as missing.

@@ -33,6 +33,8 @@ export interface Reading {
   labels_as_text?: string[];
   /** pandas' datetime64 reading of object columns that are all dates, by column position. */
   dates?: Record<string, { dtype: string; values: Tag[] }>;
+  /** Float columns as float_precision='round_trip' parses them, where that differs. */
+  exact_floats?: Record<string, Tag[]>;
   sniffed?: Reading & { sep: string };
 }
 
@@ -162,7 +164,7 @@ export async function uploadAndSnapshot(
       outcome.jobError = `execute answered ${submitted.status}: ${JSON.stringify(submitted.body).slice(0, 500)}`;
     } else {
       const jobId = submitted.body.job_id as string;
-      const job = await waitForJob(t, sessionId, jobId, 120_000);
+      const job = await waitForJob(t, sessionId, jobId, 300_000);
       if (job.status !== 'success') outcome.jobError = `job failed: ${job.error_message}`;
       else outcome.sandbox = await downloadSnapshot(t, sessionId, jobId);
     }

@@ -13,6 +13,9 @@ pandas-less python3 from PATH.
 - `dates`: for each object column (by position) whose present values are all text that
   `pd.to_datetime` turns into datetime64[ns] without making a value missing, that reading. The
   contract lets the upload hand such a column over as datetime64.
+- `exact_floats`: for each float64 column (by position) whose values differ when the text is
+  parsed exactly (`float_precision="round_trip"`; pandas' default parser can be an ulp off on
+  17-digit text), that reading (CSV only).
 - `sniffed` (CSV, with "sniff": true): when the defaults give one column or raise a ParserError,
   and the first line (not an Excel `sep=` line) has no comma but a `;`, tab or `|`, pandas'
   reading with that delimiter: {"sep", ...Reading}.
@@ -55,7 +58,7 @@ def as_dates(series):
             converted = pd.to_datetime(series, errors="raise")
     except (ValueError, TypeError, OverflowError):
         return None
-    if str(converted.dtype) != "datetime64[ns]" or converted.isna().sum() != series.isna().sum():
+    if not str(converted.dtype).startswith("datetime64[ns") or converted.isna().sum() != series.isna().sum():
         return None
     return {"dtype": str(converted.dtype), "values": [tag(v) for v in converted.tolist()]}
 
@@ -77,8 +80,28 @@ def reading(path, kind, options):
         "snapshot": snapshot(frame),
         "labels_as_text": [str(label) for label in frame.columns],
         "dates": dates,
+        "exact_floats": exact_floats(path, kind, options, frame),
     }
     return result, frame, None
+
+
+def exact_floats(path, kind, options, frame):
+    """float64 columns whose values differ under float_precision='round_trip' (CSV only)."""
+    floats = [p for p in range(frame.shape[1]) if str(frame.iloc[:, p].dtype) == "float64"]
+    if kind != "csv" or not floats:
+        return {}
+    try:
+        exact = read(path, kind, dict(options, float_precision="round_trip"))
+    except Exception:
+        return {}
+    found = {}
+    for position in floats:
+        if position >= exact.shape[1] or str(exact.iloc[:, position].dtype) != "float64":
+            continue
+        ours, theirs = frame.iloc[:, position].tolist(), exact.iloc[:, position].tolist()
+        if [repr(v) for v in ours] != [repr(v) for v in theirs]:
+            found[str(position)] = [tag(v) for v in theirs]
+    return found
 
 
 def separator_of_first_line(path, options):
