@@ -123,6 +123,45 @@ describe('decoding untrusted frames', () => {
     expect(() => decodeFrame(header, body, LIMITS)).toThrow(message);
   });
 
+  it.each([
+    ['a dtype that is not text', { dtype: 5 }, /invalid dtype/],
+    ['a dtype too long', { dtype: 'x'.repeat(201) }, /invalid dtype/],
+    ['a time zone that is not text', { tz: ['UTC'] }, /invalid time zone/],
+  ])('refuses %s', (_name, extra, message) => {
+    const header = { rows: 2, columns: [{ ...column, ...extra }] };
+    expect(() => decodeFrame(header, Buffer.alloc(16), LIMITS)).toThrow(message);
+  });
+
+  it('keeps dtype, a z column\'s zone and an s column\'s "as", and bounds the warnings', () => {
+    const frame = decodeFrame(
+      {
+        rows: 1,
+        columns: [
+          { name: 'z', kind: 'z', nulls: false, size: 8, dtype: 'datetime64[ns, UTC]', tz: 'UTC' },
+          { name: 'i', kind: 'i', nulls: false, size: 8, tz: 'ignored', as: 'date' },
+          { name: 'd', kind: 's', nulls: false, size: 1, as: 'date' },
+          { name: 's', kind: 's', nulls: false, size: 1, as: 'pickle' },
+        ],
+        warnings: ['ok', 5, '', 'x'.repeat(5000), ...Array(200).fill('more')],
+      },
+      Buffer.concat([Buffer.alloc(16), Buffer.from('ab')]),
+      LIMITS,
+    );
+    expect(frame.columns.map((c) => [c.dtype, c.tz, c.as])).toEqual([
+      ['datetime64[ns, UTC]', 'UTC', undefined],
+      [undefined, undefined, undefined],
+      [undefined, undefined, 'date'],
+      [undefined, undefined, undefined],
+    ]);
+    expect(frame.warnings).toHaveLength(100);
+    expect(frame.warnings.slice(0, 2)).toEqual(['ok', 'x'.repeat(1000)]);
+  });
+
+  it('has no warnings when the header lists none', () => {
+    const frame = decodeFrame({ rows: 2, columns: [column] }, Buffer.alloc(16), LIMITS);
+    expect(frame.warnings).toEqual([]);
+  });
+
   it('reads fixed-width data at any offset (the body follows a text header)', () => {
     const body = Buffer.alloc(17);
     body.writeBigInt64LE(42n, 1);
