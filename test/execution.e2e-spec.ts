@@ -351,6 +351,26 @@ def transform(df):
       });
     });
 
+    it('says what was represented differently, in at most 100 sentences', async () => {
+      const plain = await run(t, session, 'def transform(df):\n    return df[["id"]]\n');
+      expect(plain.warnings).toEqual([]);
+      const wide = await run(
+        t,
+        session,
+        `import pandas as pd
+
+def transform(df):
+    return pd.DataFrame({f"d{i}": pd.to_timedelta([i], unit="s") for i in range(150)})
+`,
+      );
+      expect(wide.status).toBe('success');
+      expect(wide.warnings).toHaveLength(100);
+      expect(wide.warnings[0]).toMatch(/^Column 'd0' holds durations/);
+      expect(wide.warnings[99]).toBe('51 more notes like these were left out.');
+      const failed = await run(t, session, 'def transform(df):\n    return None\n');
+      expect(failed.warnings).toEqual([]);
+    });
+
     it('caps the preview at PREVIEW_ROW_COUNT rows in order', async () => {
       const job = await run(t, session, 'def transform(df):\n    return df[["id"]]\n');
       expect(job.output_row_count).toBe(7);

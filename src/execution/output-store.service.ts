@@ -36,6 +36,7 @@ const STORED: Record<DecodedColumn['kind'], StoredType> = {
   s: 'text',
 };
 const NAME_IN_WARNING_MAX_CHARS = 60;
+const WARNINGS_MAX = 100;
 /** Cells Excel holds: characters per cell. */
 export const XLSX_MAX_CELL_CHARS = 32_767;
 const FIRST_EXCEL_NS = -2_203_891_200_000_000_000n;
@@ -182,6 +183,10 @@ export class OutputStore {
       await rm(file, { force: true });
     }
     await this.learnSpelling(table, columns, warnings);
+    if (warnings.length > WARNINGS_MAX) {
+      const left = warnings.length - (WARNINGS_MAX - 1);
+      warnings.splice(WARNINGS_MAX - 1, left, `${left} more notes like these were left out.`);
+    }
     return { table, columns, rows: frame.rows, warnings };
   }
 
