@@ -8,8 +8,19 @@ import { JobRecord } from '../sessions/session';
  * Held as: int BIGINT, uint UBIGINT, float DOUBLE (NaN is NULL), bool BOOLEAN, date DATE,
  * text VARCHAR; datetime, datetimetz (UTC), timedelta and time as BIGINT nanoseconds, so
  * that pandas' whole range and every nanosecond survive (DuckDB's timestamps are narrower).
- *
  * The SQL below turns those into text, by integer arithmetic only.
+ *
+ *   stored      CSV (as to_csv)           JSON and preview            Parquet               XLSX
+ *   int, uint   digits                    number; string beyond 2^53  its width             number; text beyond 2^53
+ *   float       repr (0.1, 1e-05, inf)    number; "Infinity"          DOUBLE / FLOAT        number; text inf
+ *   bool        True / False              true / false                BOOLEAN               boolean
+ *   datetime    column format of pandas   ISO, T, same fraction       TIMESTAMP(NANOS)      date cell (ms); text < 1900-03-01
+ *   datetimetz  2024-03-01 10:00:00+01:00 2024-03-01T10:00:00+01:00   TIMESTAMP(NANOS, UTC) text as CSV
+ *   timedelta   1 days 02:03:04           P1DT2H3M4S                  text as CSV           text as CSV
+ *   time        10:00:00[.ffffff]         "10:00:00"                  TIME(NANOS)           time cell (ms)
+ *   date        2024-03-01                "2024-03-01"                DATE                  date cell; text < 1900-03-01
+ *   text        quoted as pandas (+ \r)    string                      string                text (cut at 32,767)
+ * Missing values: empty in CSV, null in JSON, NULL in Parquet, an empty cell in XLSX.
  */
 export type OutputColumn = JobRecord['outputSchema'][number];
 export type StoredType = OutputColumn['stored'];
