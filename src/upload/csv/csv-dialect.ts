@@ -4,8 +4,12 @@ export const CANDIDATE_DELIMITERS = [',', ';', '\t', '|'] as const;
 /** One of the candidates, or any single character an Excel `sep=` line names. */
 export type Delimiter = string;
 
+export type LineEnding = '\n' | '\r\n' | '\r';
+
 export interface HeadAnalysis {
   delimiter: Delimiter;
+  /** The first line break outside quotes (DuckDB's guess can be led astray by quoted ones). */
+  lineEnding: LineEnding;
   /** Records of the head, parsed with that delimiter. */
   records: string[][];
 }
@@ -63,17 +67,30 @@ export function analyseHead(
   // The last line of a head cut from a longer file is probably partial: it could skew the counts.
   const cut = options.wholeFile ? text.length : text.lastIndexOf('\n');
   const complete = cut > 0 ? text.slice(0, cut) : text;
+  const lineEnding = lineEndingOf(text);
   if (options.delimiter)
-    return { delimiter: options.delimiter, ...parseHead(complete, options.delimiter) };
-  let best: HeadAnalysis = { delimiter: ',', ...parseHead(complete, ',') };
+    return { delimiter: options.delimiter, lineEnding, ...parseHead(complete, options.delimiter) };
+  let best: HeadAnalysis = { delimiter: ',', lineEnding, ...parseHead(complete, ',') };
   let bestScore = score(best.records);
   for (const delimiter of CANDIDATE_DELIMITERS.slice(1)) {
     const parsed = parseHead(complete, delimiter);
     const s = score(parsed.records);
     if (s > bestScore) {
-      best = { delimiter, ...parsed };
+      best = { delimiter, lineEnding, ...parsed };
       bestScore = s;
     }
   }
   return best;
+}
+
+/** The first line break outside double quotes; LF when there is none. */
+export function lineEndingOf(text: string): LineEnding {
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && ch === '\n') return '\n';
+    else if (!quoted && ch === '\r') return text[i + 1] === '\n' ? '\r\n' : '\r';
+  }
+  return '\n';
 }

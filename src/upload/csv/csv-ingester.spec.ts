@@ -6,6 +6,7 @@ import { AppLogger } from '../../common/logging/app-logger.service';
 import { DuckDbService, quoteIdent } from '../../duckdb/duckdb.service';
 import { pandasColumn } from '../../duckdb/pandas-columns';
 import { CsvIngester } from './csv-ingester';
+import { typingWarnings } from './pandas-typing';
 
 /**
  * The CSV reader against pandas itself: each file is read by the ingester (real DuckDB)
@@ -194,3 +195,18 @@ function normalise(value: unknown, dtype: string): string | number | boolean | n
   }
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
+
+describe('typingWarnings', () => {
+  it('says one sentence per kind, naming a few columns and counting the rest', () => {
+    const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    const zeros = names.map((_, column) => ({
+      column,
+      kind: 'leadingZeros' as const,
+      example: '007',
+    }));
+    expect(typingWarnings([...zeros, { column: 1, kind: 'dates' }], names)).toEqual([
+      'Columns "a", "b", "c", "d", "e" and 3 more hold numbers written with leading zeros (e.g. "007"); like pandas.read_csv, the reader takes them as numbers, so the zeros are gone.',
+      'Column "b" holds dates, so it arrives as datetime64[ns] (pandas.read_csv would keep the text).',
+    ]);
+  });
+});

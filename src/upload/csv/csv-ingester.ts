@@ -5,7 +5,7 @@ import { UploadRejected } from '../../common/errors/domain-errors';
 import { columnIdent, DuckDbService, quoteIdent, quoteLiteral } from '../../duckdb/duckdb.service';
 import { makeUniqueColumnNames } from '../column-names';
 import { IngestedTable, IngestOptions, TableIngester } from '../table-ingester';
-import { analyseHead, Delimiter, HeadAnalysis } from './csv-dialect';
+import { analyseHead, HeadAnalysis, LineEnding } from './csv-dialect';
 import {
   applyPandasTypes,
   ColumnGuess,
@@ -13,6 +13,7 @@ import {
   guessColumnTypes,
   PANDAS_NA_VALUES,
   TIMESTAMP_FORMAT,
+  typingWarnings,
 } from './pandas-typing';
 import { prepareCsvText } from './csv-text';
 
@@ -94,9 +95,7 @@ export class CsvIngester implements TableIngester {
       ? Array.from({ length: width }, (_, i) => dialect.records[0]?.[i] ?? null)
       : new Array<null>(width).fill(null);
     const { names, renamed } = makeUniqueColumnNames(header, options.header);
-    for (const note of typing.notes) {
-      warnings.push(note.text.replace('{name}', JSON.stringify(names[note.column])));
-    }
+    warnings.push(...typingWarnings(typing.notes, names));
     const rowCount = Number(
       (await this.duckdb.queryJson(`SELECT count(*) AS n FROM ${quoteIdent(table)}`))[0].n,
     );
@@ -124,7 +123,8 @@ export class CsvIngester implements TableIngester {
       columns: width === 1 ? [TEXT] : guessColumnTypes(head.records.slice(header ? 1 : 0), width),
       longLines: false,
       nullPadding: false,
-      strict: true,
+      // DuckDB's strict mode reads no row at all after a header with a quoted line break.
+      strict: !/[\r\n]/.test((head.records[0] ?? []).join('')),
     };
     for (let tries = 0; tries < MAX_TYPE_RETRIES + 4; tries++) {
       try {
@@ -177,7 +177,7 @@ export class CsvIngester implements TableIngester {
   ): Promise<void> {
     const t = quoteIdent(table);
     await this.duckdb.run(
-      `CREATE OR REPLACE TABLE ${t} AS SELECT * FROM ${readCsvSql(path, head.delimiter, options)}`,
+      `CREATE OR REPLACE TABLE ${t} AS SELECT * FROM ${readCsvSql(path, head, options)}`,
     );
     if (options.columns.length === 1) {
       await this.duckdb.run(
@@ -206,11 +206,18 @@ const TEXT: ColumnGuess = { type: 'VARCHAR', integers: false };
  * (no sniffing: its cost grows with the width, and its casts accept what pandas does
  * not), pandas' NA tokens are NULL.
  */
-function readCsvSql(path: string, delimiter: Delimiter, o: ReadOptions): string {
+const NEW_LINE_OPTION: Record<LineEnding, string> = {
+  '\n': "'\\n'",
+  '\r\n': "'\\r\\n'",
+  '\r': "'\\r'",
+};
+
+function readCsvSql(path: string, head: HeadAnalysis, o: ReadOptions): string {
   const columns = o.columns.map((c, i) => `${quoteLiteral(columnIdent(i))}: '${c.type}'`);
   const options = [
     'auto_detect=false',
-    `delim=${quoteLiteral(delimiter)}`,
+    `delim=${quoteLiteral(head.delimiter)}`,
+    `new_line=${NEW_LINE_OPTION[head.lineEnding]}`,
     `quote='"'`,
     `escape='"'`,
     `header=${o.header}`,

@@ -121,8 +121,8 @@ export function guessColumnTypes(records: readonly string[][], width: number): C
 /** The pandas dtype of each column, and what the caller must do before it holds. */
 export interface PandasTyping {
   dtypes: string[];
-  /** Sentences for UploadResponse.warnings, with `{name}` where the column's name goes. */
-  notes: { column: number; text: string }[];
+  /** What a person should know about the typing (see typingWarnings). */
+  notes: TypingNote[];
   /** Columns whose text must be kept (out-of-range dates, long integers): read them again as VARCHAR. */
   rereadAsText: number[];
 }
@@ -163,8 +163,7 @@ export async function applyPandasTypes(
       dtypes[i] = 'float64';
       const zeros = guesses[i]?.leadingZeros;
       if (zeros !== undefined) {
-        const example = JSON.stringify(zeros);
-        notes.push({ column: i, text: `${LEADING_ZEROS_NOTE} (e.g. ${example}).` });
+        notes.push({ column: i, kind: 'leadingZeros', example: zeros });
       }
       if (found[i] === 'reread') rereadAsText.push(i);
       if (!guesses[i]?.integers) return;
@@ -175,7 +174,7 @@ export async function applyPandasTypes(
     } else if (type === 'DATE' || type === 'TIMESTAMP') {
       if (found[i] === 'reread') rereadAsText.push(i);
       dtypes[i] = 'datetime64[ns]';
-      notes.push({ column: i, text: DATES_NOTE });
+      notes.push({ column: i, kind: 'dates' });
     }
   });
   if (rereadAsText.length > 0) return { dtypes, notes, rereadAsText };
@@ -203,12 +202,12 @@ export async function applyPandasTypes(
       } else if (count('ints') === n && count('int64s') === n) {
         conversions.push({ column: i, type: 'BIGINT', using: `CAST(${c} AS BIGINT)` });
         dtypes[i] = !missing ? 'int64' : got[`s${i}_wide`] === true ? 'Int64' : 'float64';
-        if (dtypes[i] === 'Int64') notes.push({ column: i, text: INT64_NOTE });
+        if (dtypes[i] === 'Int64') notes.push({ column: i, kind: 'int64' });
       } else if (count('ints') === n && count('uint64s') === n && !missing) {
         conversions.push({ column: i, type: 'UBIGINT', using: `CAST(${c} AS UBIGINT)` });
         dtypes[i] = 'uint64';
       } else if (count('ints') === n) {
-        notes.push({ column: i, text: TOO_LARGE_NOTE });
+        notes.push({ column: i, kind: 'tooLarge' });
       } else if (count('floats') === n) {
         conversions.push({ column: i, type: 'DOUBLE', using: `CAST(trim(${c}) AS DOUBLE)` });
         dtypes[i] = 'float64';
@@ -219,15 +218,9 @@ export async function applyPandasTypes(
       } else if (count('dates') === n) {
         conversions.push({ column: i, type: 'TIMESTAMP_NS', using: `CAST(${c} AS TIMESTAMP_NS)` });
         dtypes[i] = 'datetime64[ns]';
-        notes.push({ column: i, text: DATES_NOTE });
+        notes.push({ column: i, kind: 'dates' });
       } else if (count('dateLike') === n) {
-        const example = JSON.stringify(String(got[`s${i}_outside`]));
-        notes.push({
-          column: i,
-          text:
-            `Column {name} holds dates but keeps them as text: ${example} is outside ` +
-            `pandas' datetime64[ns] range (${PANDAS_DATETIME_RANGE}).`,
-        });
+        notes.push({ column: i, kind: 'outOfRange', example: String(got[`s${i}_outside`]) });
       }
     }
   }
@@ -235,16 +228,47 @@ export async function applyPandasTypes(
   return { dtypes, notes, rereadAsText };
 }
 
-const LEADING_ZEROS_NOTE =
-  'Column {name} holds numbers written with leading zeros; like pandas.read_csv, it reads ' +
-  'them as numbers, so the zeros are gone';
-const TOO_LARGE_NOTE =
-  'Column {name} holds integers too large for 64 bits; they are kept as text so that no digit is lost.';
-const DATES_NOTE =
-  'Column {name} holds dates, so it arrives as datetime64[ns] (pandas.read_csv would keep the text).';
-const INT64_NOTE =
-  'Column {name} holds integers with missing values; it arrives as the nullable Int64 dtype ' +
-  '(pandas.read_csv would give float64, which rounds integers beyond 2^53).';
+/** Something a person should know about how one column was typed. */
+export interface TypingNote {
+  column: number;
+  kind: 'leadingZeros' | 'tooLarge' | 'dates' | 'int64' | 'outOfRange';
+  /** A value of the file that shows it. */
+  example?: string;
+}
+
+/** Columns named in one sentence before the rest are counted. */
+const NAMED_COLUMNS = 5;
+
+/**
+ * UploadResponse.warnings for the notes: one sentence per kind, naming its columns
+ * (`names` by position) and the first example.
+ */
+export function typingWarnings(notes: readonly TypingNote[], names: readonly string[]): string[] {
+  const kinds = [...new Set(notes.map((n) => n.kind))];
+  return kinds.map((kind) => {
+    const these = notes.filter((n) => n.kind === kind);
+    const listed = these.slice(0, NAMED_COLUMNS).map((n) => JSON.stringify(names[n.column]));
+    const more = these.length - listed.length;
+    const one = these.length === 1;
+    const subject = one
+      ? `Column ${listed[0]}`
+      : `Columns ${listed.slice(0, -1).join(', ')}${more > 0 ? `, ${listed.at(-1)} and ${more} more` : ` and ${listed.at(-1)}`}`;
+    const verb = (singular: string, plural: string): string => (one ? singular : plural);
+    const example = JSON.stringify(these[0].example ?? '');
+    switch (kind) {
+      case 'leadingZeros':
+        return `${subject} ${verb('holds', 'hold')} numbers written with leading zeros (e.g. ${example}); like pandas.read_csv, the reader takes them as numbers, so the zeros are gone.`;
+      case 'tooLarge':
+        return `${subject} ${verb('holds', 'hold')} integers too large for 64 bits; they are kept as text so that no digit is lost.`;
+      case 'dates':
+        return `${subject} ${verb('holds', 'hold')} dates, so ${verb('it arrives', 'they arrive')} as datetime64[ns] (pandas.read_csv would keep the text).`;
+      case 'int64':
+        return `${subject} ${verb('holds', 'hold')} integers with missing values, so ${verb('it arrives', 'they arrive')} as the nullable Int64 dtype (pandas.read_csv would give float64, which rounds integers beyond 2^53).`;
+      case 'outOfRange':
+        return `${subject} ${verb('holds', 'hold')} dates but ${verb('keeps', 'keep')} them as text: ${example} is outside pandas' datetime64[ns] range (${PANDAS_DATETIME_RANGE}).`;
+    }
+  });
+}
 
 /** Above this width, per-column checks run on the unpivoted table: one aggregate per kind, not per column. */
 const UNPIVOT_MIN_COLUMNS = 64;
