@@ -182,7 +182,12 @@ export class OutputStore {
     } finally {
       await rm(file, { force: true });
     }
-    await this.learnSpelling(table, columns, warnings);
+    try {
+      await this.learnSpelling(table, columns, warnings);
+    } catch (error) {
+      await this.drop(table);
+      throw error;
+    }
     if (warnings.length > WARNINGS_MAX) {
       const left = warnings.length - (WARNINGS_MAX - 1);
       warnings.splice(WARNINGS_MAX - 1, left, `${left} more notes like these were left out.`);
