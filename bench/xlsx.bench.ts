@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, openAsBlob, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildZip } from '../src/upload/xlsx/zip-test-fixtures';
+import { buildZip } from '../test/support/zip-test-fixtures';
 import { DATA_DIR, percentile, startServer } from './support/server';
 
 /** Rows of the generated sheet; with 10 columns and Excel-like deflate this is ~50 MB. */
@@ -54,7 +54,7 @@ const escapeXml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, 
  * Writes the sheet XML directly (SheetJS would need the whole workbook as objects) and
  * deflates it with zlib, as Excel does: the file is as dense as a real 50 MB workbook.
  */
-function generateXlsx(path: string): void {
+export function generateXlsx(path: string): void {
   if (existsSync(path)) return;
   mkdirSync(DATA_DIR, { recursive: true });
   const random = lcg(42);

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import request from 'supertest';
-import { workbookBuffer, zipBombXlsx } from '../src/upload/xlsx/zip-test-fixtures';
+import { workbookBuffer, zipBombXlsx } from './support/zip-test-fixtures';
 import { CORPUS_DIR, startTestApp, TestApp } from './support/test-app';
 
 function filesUnder(dir: string): string[] {

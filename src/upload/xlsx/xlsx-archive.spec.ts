@@ -10,7 +10,12 @@ import {
   RATIO_EXEMPT_BYTES,
   XlsxArchiveLimits,
 } from './xlsx-archive';
-import { buildZip, workbookBuffer, zipBombXlsx, ZipFixtureEntry } from './zip-test-fixtures';
+import {
+  buildZip,
+  workbookBuffer,
+  zipBombXlsx,
+  ZipFixtureEntry,
+} from '../../../test/support/zip-test-fixtures';
 
 const MB = 1024 * 1024;
 const LIMITS: XlsxArchiveLimits = {

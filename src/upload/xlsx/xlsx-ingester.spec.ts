@@ -7,7 +7,14 @@ import { AppLogger } from '../../common/logging/app-logger.service';
 import { uploadConfig } from '../../config/configuration';
 import { DuckDbService } from '../../duckdb/duckdb.service';
 import { XlsxIngester } from './xlsx-ingester';
-import { dateCell, DIV0_CELL, FixtureCell, workbookBuffer, zipBombXlsx } from './zip-test-fixtures';
+import {
+  dateCell,
+  DIV0_CELL,
+  FixtureCell,
+  workbookBuffer,
+  zipBombXlsx,
+} from '../../../test/support/zip-test-fixtures';
+import { cell, oneSheet, row, text } from '../../../test/support/xlsx-builder';
 
 const MB = 1024 * 1024;
 const silentLogger = {
@@ -32,6 +39,8 @@ const DEFAULT_LIMITS: UploadLimits = {
 
 /** The real worker and a real DuckDB; only config and logger are hand-made. */
 describe('XlsxIngester', () => {
+  // Each parse starts a worker thread that compiles its TypeScript first.
+  jest.setTimeout(30_000);
   let root: string;
   let storage: { inboundDir: string; tempDir: string; logDir: string };
   let duckdb: DuckDbService;
@@ -68,14 +77,24 @@ describe('XlsxIngester', () => {
     return path;
   }
 
-  async function ingest(content: Buffer, sheet?: string, limits?: Partial<UploadLimits>) {
+  async function ingest(
+    content: Buffer,
+    sheet?: string,
+    limits?: Partial<UploadLimits>,
+    header = true,
+  ) {
     const table = `t${tableNo++}`;
-    const result = await ingester(limits).ingest(fileOf(content), table, { sheet });
+    const result = await ingester(limits).ingest(fileOf(content), table, { sheet, header });
     const columns = await duckdb.queryJson(
       `SELECT column_name, column_type FROM (DESCRIBE ${table})`,
     );
     const rows = await duckdb.queryJson(`SELECT * FROM ${table} ORDER BY rowid`);
-    return { result, types: columns.map((c) => c.column_type), rows };
+    return {
+      result,
+      names: columns.map((c) => c.column_name),
+      types: columns.map((c) => c.column_type),
+      rows,
+    };
   }
 
   async function rejection(
@@ -98,53 +117,156 @@ describe('XlsxIngester', () => {
     [2, 10, false, dateCell(45323), 'second', 'seven', 1, 'beyond'],
   ];
 
-  it('keeps numbers, booleans, dates and text typed, rows in file order, blank rows dropped', async () => {
-    const { result, types, rows } = await ingest(workbookBuffer({ Orders: typed }));
-    expect(result).toEqual({
-      header: ['id', 'price', 'paid', 'ordered', 'note', 'mixed', 'failed', null],
-      sheets: ['Orders'],
-      hasHeader: true,
-    });
+  it('types columns as pandas.read_excel does and keeps blank rows between data rows', async () => {
+    const { result, names, types, rows } = await ingest(workbookBuffer({ Orders: typed }));
+    expect(result.columns).toEqual([
+      { name: 'id', dtype: 'float64' },
+      { name: 'price', dtype: 'float64' },
+      // Booleans with a missing value are float64 (1.0/0.0) in pandas.read_excel.
+      { name: 'paid', dtype: 'float64' },
+      { name: 'ordered', dtype: 'datetime64[ns]' },
+      { name: 'note', dtype: 'object' },
+      { name: 'mixed', dtype: 'object' },
+      { name: 'failed', dtype: 'float64' },
+      { name: 'Unnamed: 7', dtype: 'object' },
+    ]);
+    expect(result.rowCount).toBe(3);
+    expect(result.sheets).toEqual(['Orders']);
+    expect({ ...result.renamedColumns }).toEqual({ '': 'Unnamed: 7' });
+    expect(Object.getPrototypeOf(result.renamedColumns)).toBeNull();
+    expect(result.warnings).toEqual([
+      expect.stringMatching(/Column 'mixed' holds values of several types \(int, str\)/),
+    ]);
+    expect(names).toEqual(['c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7']);
     expect(types).toEqual([
-      'BIGINT',
       'DOUBLE',
-      'BOOLEAN',
-      'TIMESTAMP',
+      'DOUBLE',
+      'DOUBLE',
+      'TIMESTAMP_NS',
       'VARCHAR',
       'VARCHAR',
-      'BIGINT',
+      'DOUBLE',
       'VARCHAR',
     ]);
+    const stamp = (iso: string) => ({ nanos: String(BigInt(Date.parse(`${iso}Z`)) * 1_000_000n) });
     expect(rows).toEqual([
-      {
-        c0: 1,
-        c1: 9.5,
-        c2: true,
-        c3: '2024-01-31T12:00:00',
-        c4: 'first',
-        c5: '7',
-        c6: null,
-        c7: null,
-      },
+      { c0: 1, c1: 9.5, c2: 1, c3: expect.anything(), c4: 'first', c5: '7', c6: null, c7: null },
+      { c0: null, c1: null, c2: null, c3: null, c4: null, c5: null, c6: null, c7: null },
       {
         c0: 2,
         c1: 10,
-        c2: false,
-        c3: '2024-02-01T00:00:00',
+        c2: 0,
+        c3: expect.anything(),
         c4: 'second',
         c5: 'seven',
         c6: 1,
         c7: 'beyond',
       },
     ]);
+    const dates = await duckdb.queryJson(
+      `SELECT strftime(c3, '%Y-%m-%d %H:%M:%S') AS d FROM t${tableNo - 1} ORDER BY rowid`,
+    );
+    expect(dates.map((d) => d.d)).toEqual(['2024-01-31 12:00:00', null, '2024-02-01 00:00:00']);
+    expect(stamp('2024-01-31T12:00:00')).toBeDefined();
+  });
+
+  it('stores times, durations, ISO dates and booleans with their DuckDB types', async () => {
+    const book = oneSheet(
+      [
+        row(
+          1,
+          text('A1', 'slot'),
+          text('B1', 'took'),
+          text('C1', 'day'),
+          text('D1', 'ok'),
+          text('E1', 'maybe'),
+        ),
+        row(
+          2,
+          cell('A2', 0.5, { s: 1 }),
+          cell('B2', 'PT1H30M', { t: 'd' }),
+          cell('C2', '2024-03-10', { t: 'd' }),
+          cell('D2', 1, { t: 'b' }),
+          cell('E2', 1, { t: 'b' }),
+        ),
+        row(
+          3,
+          cell('A3', 0.25, { s: 1 }),
+          cell('B3', 'PT2S', { t: 'd' }),
+          cell('C3', '2024-03-11', { t: 'd' }),
+          cell('D3', 0, { t: 'b' }),
+          text('E3', 'false'),
+        ),
+        row(
+          4,
+          cell('A4', 0.75, { s: 1 }),
+          cell('B4', 'PT0M', { t: 'd' }),
+          cell('C4', '2024-03-12', { t: 'd' }),
+          cell('D4', 1, { t: 'b' }),
+        ),
+      ],
+      { cellXfs: [0, 21] },
+    );
+    const { result, types, rows } = await ingest(book);
+    expect(result.columns.map((c) => c.dtype)).toEqual([
+      'object',
+      'timedelta64[ns]',
+      'object',
+      'bool',
+      'object',
+    ]);
+    expect(types).toEqual(['TIME', 'INTERVAL', 'DATE', 'BOOLEAN', 'BOOLEAN']);
+    const shown = await duckdb.queryJson(
+      `SELECT CAST(c0 AS VARCHAR) AS t, CAST(c1 AS VARCHAR) AS took, CAST(c2 AS VARCHAR) AS d, ` +
+        `c3 AS b, c4 AS m FROM t${tableNo - 1} ORDER BY rowid`,
+    );
+    expect(shown).toEqual([
+      { t: '12:00:00', took: '01:30:00', d: '2024-03-10', b: true, m: true },
+      { t: '06:00:00', took: '00:00:02', d: '2024-03-11', b: false, m: false },
+      { t: '18:00:00', took: '00:00:00', d: '2024-03-12', b: true, m: null },
+    ]);
+    expect(rows).toHaveLength(3);
   });
 
   it('reads dates of a 1904-system workbook', async () => {
-    const { types, rows } = await ingest(
+    const { types } = await ingest(
       workbookBuffer({ S: [['day'], [dateCell(43860)]] }, { date1904: true }),
     );
-    expect(types).toEqual(['TIMESTAMP']);
-    expect(rows).toEqual([{ c0: '2024-01-31T00:00:00' }]);
+    expect(types).toEqual(['TIMESTAMP_NS']);
+    const [{ d }] = await duckdb.queryJson(`SELECT CAST(c0 AS VARCHAR) AS d FROM t${tableNo - 1}`);
+    expect(d).toBe('2024-01-31 00:00:00');
+  });
+
+  it('keeps dates pandas cannot hold as text, with a warning', async () => {
+    const { result, types, rows } = await ingest(
+      workbookBuffer({ S: [['valid_to'], [dateCell(2958465)], [dateCell(45000)]] }),
+    );
+    expect(result.columns).toEqual([{ name: 'valid_to', dtype: 'object' }]);
+    expect(types).toEqual(['VARCHAR']);
+    expect(rows).toEqual([{ c0: '9999-12-31 00:00:00' }, { c0: '2023-03-15 00:00:00' }]);
+    expect(result.warnings).toEqual([expect.stringMatching(/outside .*9999-12-31 00:00:00/)]);
+  });
+
+  it('reads the first row as data with header=false', async () => {
+    const { result, rows } = await ingest(
+      workbookBuffer({
+        S: [
+          [2019, 2020],
+          [1, 2],
+        ],
+      }),
+      undefined,
+      undefined,
+      false,
+    );
+    expect(result.columns).toEqual([
+      { name: 'column_1', dtype: 'int64' },
+      { name: 'column_2', dtype: 'int64' },
+    ]);
+    expect(rows).toEqual([
+      { c0: 2019, c1: 2020 },
+      { c0: 1, c1: 2 },
+    ]);
   });
 
   it('loads the first sheet by default and lists all sheets', async () => {
@@ -157,7 +279,7 @@ describe('XlsxIngester', () => {
     });
     const { result, rows } = await ingest(book);
     expect(result.sheets).toEqual(['First', 'Second']);
-    expect(result.header).toEqual(['a']);
+    expect(result.columns.map((c) => c.name)).toEqual(['a']);
     expect(rows).toEqual([{ c0: 1 }]);
   });
 
@@ -171,7 +293,7 @@ describe('XlsxIngester', () => {
     });
     for (const name of ['Second', 'second']) {
       const { result, rows } = await ingest(book, name);
-      expect(result.header).toEqual(['b', 'c']);
+      expect(result.columns.map((c) => c.name)).toEqual(['b', 'c']);
       expect(rows).toEqual([{ c0: 'x', c1: 2.5 }]);
     }
   });
@@ -187,11 +309,37 @@ describe('XlsxIngester', () => {
     expect(await rejection(workbookBuffer({ Blank: [] }))).toBe("The sheet 'Blank' is empty.");
   });
 
-  it('accepts a header without rows', async () => {
+  it('accepts a header without rows (the header is the first row, blank or not)', async () => {
     const { result, rows, types } = await ingest(workbookBuffer({ S: [[null], [null, 'a', 'b']] }));
-    expect(result.header).toEqual(['a', 'b']);
-    expect(types).toEqual(['VARCHAR', 'VARCHAR']);
-    expect(rows).toEqual([]);
+    expect(result.columns).toEqual([
+      // A column of nothing but missing values is float64, as pandas has it.
+      { name: 'Unnamed: 0', dtype: 'float64' },
+      { name: 'Unnamed: 1', dtype: 'object' },
+      { name: 'Unnamed: 2', dtype: 'object' },
+    ]);
+    expect(result.rowCount).toBe(1);
+    expect(types).toEqual(['DOUBLE', 'VARCHAR', 'VARCHAR']);
+    expect(rows).toEqual([{ c0: null, c1: 'a', c2: 'b' }]);
+  });
+
+  it('loads a sheet 16,384 columns wide (one cell at XFD1)', async () => {
+    const table = `t${tableNo++}`;
+    const book = fileOf(oneSheet([row(1, text('XFD1', 'last'))]));
+    const result = await ingester().ingest(book, table, { header: true });
+    expect(result.columns).toHaveLength(16_384);
+    expect(result.columns[0]).toEqual({ name: 'Unnamed: 0', dtype: 'object' });
+    expect(result.columns[16_383]).toEqual({ name: 'last', dtype: 'object' });
+    expect(result.rowCount).toBe(0);
+    const [{ n, columns }] = await duckdb.queryJson(
+      `SELECT (SELECT count(*) FROM ${table}) AS n, (SELECT count(*) FROM (DESCRIBE ${table})) AS columns`,
+    );
+    expect({ n, columns }).toEqual({ n: 0, columns: 16_384 });
+  });
+
+  it('refuses a cell beyond column XFD', async () => {
+    expect(await rejection(oneSheet([row(1, text('XFE1', 'x'))]))).toMatch(
+      /larger than Excel allows.*column XFE/,
+    );
   });
 
   it('checks the archive first: a ZIP bomb is refused', async () => {
@@ -214,7 +362,7 @@ describe('XlsxIngester', () => {
     const limited = ingester({ xlsxMaxConcurrentParses: 1 });
     const books = [1, 2, 3].map((i) => fileOf(workbookBuffer({ S: [['n'], [i]] })));
     const tables = books.map(() => `t${tableNo++}`);
-    await Promise.all(books.map((path, i) => limited.ingest(path, tables[i], {})));
+    await Promise.all(books.map((path, i) => limited.ingest(path, tables[i], { header: true })));
     for (const [i, table] of tables.entries()) {
       expect(await duckdb.queryJson(`SELECT c0 FROM ${table}`)).toEqual([{ c0: i + 1 }]);
     }
@@ -223,6 +371,6 @@ describe('XlsxIngester', () => {
   it('leaves no temporary row file behind', async () => {
     await ingest(workbookBuffer({ S: [['a'], [1]] }));
     await rejection(workbookBuffer({ S: [['a'], [1]] }), 'nope');
-    expect(readdirSync(storage.tempDir).filter((f) => f.startsWith('xlsx-rows-'))).toEqual([]);
+    expect(readdirSync(storage.tempDir).filter((f) => f.startsWith('xlsx-'))).toEqual([]);
   });
 });

@@ -8,8 +8,9 @@ import { Worker } from 'node:worker_threads';
 import { UploadRejected } from '../../common/errors/domain-errors';
 import { AppLogger } from '../../common/logging/app-logger.service';
 import { storageConfig, uploadConfig } from '../../config/configuration';
-import { DuckDbService, quoteIdent, quoteLiteral } from '../../duckdb/duckdb.service';
-import { IngestedTable, TableIngester } from '../table-ingester';
+import { columnIdent, DuckDbService, quoteIdent, quoteLiteral } from '../../duckdb/duckdb.service';
+import { IngestedTable, IngestOptions, TableIngester } from '../table-ingester';
+import { ColumnStore } from './column-inference';
 import {
   checkXlsxArchive,
   MAX_XLSX_COMPRESSION_RATIO,
@@ -20,8 +21,21 @@ import { XlsxParseReply, XlsxParseRequest, XlsxParseSuccess } from './xlsx-parse
 
 const WORKER_BASENAME = 'xlsx-parse.worker';
 const MS_PER_SECOND = 1000;
-/** DuckDB's own default for read_json; rows longer than this raise it. */
-const DEFAULT_MAX_JSON_OBJECT_BYTES = 16 * 1024 * 1024;
+/** DuckDB's own default max_line_size for read_csv; longer rows raise it. */
+const DEFAULT_MAX_LINE_BYTES = 2 * 1024 * 1024;
+
+/** The type each stored type is read as from the worker's CSV, when it differs (see csvField). */
+const CSV_READ_TYPE: Partial<Record<ColumnStore, string>> = {
+  TIMESTAMP_NS: 'TIMESTAMP',
+  INTERVAL: 'BIGINT',
+};
+
+/** The SELECT expression that turns a CSV column into its stored type. */
+function storedExpression(store: ColumnStore, column: string): string {
+  if (store === 'TIMESTAMP_NS') return `CAST(${column} AS TIMESTAMP_NS) AS ${column}`;
+  if (store === 'INTERVAL') return `to_microseconds(${column}) AS ${column}`;
+  return column;
+}
 
 /**
  * The compiled worker (dist) runs as is; from TypeScript sources (ts-jest, ts-node) a
@@ -48,11 +62,11 @@ function createParseWorker(request: XlsxParseRequest, maxHeapMb: number): Worker
 }
 
 /**
- * Loads an .xlsx sheet into DuckDB. The archive is checked first (ZIP bombs, files that
- * are not workbooks); SheetJS then parses it in a worker thread with its own heap limit
- * and a deadline, so a slow, huge or hostile workbook (CVE-2023-30533 prototype
- * pollution, CVE-2024-22363 ReDoS) costs one worker, never the server's event loop or
- * realm. The worker writes the rows as NDJSON and DuckDB reads that file.
+ * Loads an .xlsx sheet into DuckDB as pandas.read_excel (openpyxl) reads it. The archive
+ * is checked first (ZIP bombs, files that are not workbooks); the sheet is then streamed
+ * and parsed in a worker thread with its own heap limit and a deadline, so a slow, huge
+ * or hostile workbook costs one worker, never the server's event loop or realm. The
+ * worker writes the rows as CSV in each column's final form and DuckDB reads that file.
  */
 @Injectable()
 export class XlsxIngester implements TableIngester {
@@ -66,11 +80,7 @@ export class XlsxIngester implements TableIngester {
     private readonly logger: AppLogger,
   ) {}
 
-  async ingest(
-    filePath: string,
-    table: string,
-    options: { sheet?: string },
-  ): Promise<IngestedTable> {
+  async ingest(filePath: string, table: string, options: IngestOptions): Promise<IngestedTable> {
     await checkXlsxArchive(filePath, {
       maxEntries: MAX_XLSX_ENTRIES,
       maxUncompressedBytes: this.cfg.xlsxMaxUncompressedBytes,
@@ -78,18 +88,24 @@ export class XlsxIngester implements TableIngester {
       ratioExemptBytes: RATIO_EXEMPT_BYTES,
     });
     await mkdir(this.storage.tempDir, { recursive: true });
-    const outPath = join(
-      this.storage.tempDir,
-      `xlsx-rows-${randomBytes(8).toString('hex')}.ndjson`,
-    );
+    const base = join(this.storage.tempDir, `xlsx-${randomBytes(8).toString('hex')}`);
+    const csvPath = `${base}.csv`;
     try {
       const parsed = await this.withParseSlot(() =>
-        this.parse({ filePath, outPath, sheet: options.sheet }),
+        this.parse({ filePath, csvPath, sheet: options.sheet, header: options.header }),
       );
-      await this.load(outPath, table, parsed);
-      return { header: parsed.header, sheets: parsed.sheets, hasHeader: true };
+      await this.load(csvPath, table, parsed);
+      const renamedColumns = Object.create(null) as Record<string, string>;
+      for (const [original, name] of parsed.renamed) renamedColumns[original] = name;
+      return {
+        columns: parsed.columns.map(({ name, dtype }) => ({ name, dtype })),
+        rowCount: parsed.rowCount,
+        renamedColumns,
+        warnings: parsed.warnings,
+        sheets: parsed.sheets,
+      };
     } finally {
-      await rm(outPath, { force: true });
+      await rm(csvPath, { force: true });
     }
   }
 
@@ -178,15 +194,49 @@ export class XlsxIngester implements TableIngester {
     }
   }
 
-  /** Columns c0..cN in sheet order; `n` (the row ordinal) keeps file order explicit. */
-  private async load(ndjsonPath: string, table: string, parsed: XlsxParseSuccess): Promise<void> {
-    const columns = parsed.types.map((type, i) => `c${i}: '${type}'`);
-    const selected = parsed.types.map((_, i) => `c${i}`);
-    const maxObjectBytes = Math.max(DEFAULT_MAX_JSON_OBJECT_BYTES, parsed.maxLineBytes);
-    await this.duckdb.run(
-      `CREATE TABLE ${quoteIdent(table)} AS SELECT ${selected.join(', ')} ` +
-        `FROM read_json(${quoteLiteral(ndjsonPath)}, format = 'newline_delimited', ` +
-        `columns = {n: 'BIGINT', ${columns.join(', ')}}, maximum_object_size = ${maxObjectBytes}) ORDER BY n`,
+  /** Runs the load; DuckDB running out of memory (very wide sheets) is a refusal, not a failure. */
+  private async cacheOrRefuse(parsed: XlsxParseSuccess, load: () => Promise<void>): Promise<void> {
+    try {
+      await load();
+    } catch (error) {
+      if (!(error instanceof Error) || !/Out of Memory/i.test(error.message)) throw error;
+      this.logger.warn(
+        { msg: 'xlsx load ran out of memory', reason: error.message },
+        'XlsxIngester',
+      );
+      throw new UploadRejected(
+        `The sheet is too large to cache: ${parsed.columns.length.toLocaleString('en-US')} columns ` +
+          `by ${parsed.rowCount.toLocaleString('en-US')} rows. Remove unused columns or split it into smaller files.`,
+      );
+    }
+  }
+
+  /** Columns c0..c{n-1} by position, rows in file order (DuckDB keeps the CSV's order). */
+  private async load(csvPath: string, table: string, parsed: XlsxParseSuccess): Promise<void> {
+    const t = quoteIdent(table);
+    const idents = parsed.columns.map((_, i) => columnIdent(i));
+    if (parsed.rowCount === 0) {
+      const defs = parsed.columns.map((c, i) => `${idents[i]} ${c.store}`);
+      await this.cacheOrRefuse(parsed, () =>
+        this.duckdb.run(`CREATE TABLE ${t} (${defs.join(', ')})`),
+      );
+      return;
+    }
+    const types = parsed.columns.map(
+      (c, i) => `${quoteLiteral(idents[i])}: '${CSV_READ_TYPE[c.store] ?? c.store}'`,
     );
+    const selected = parsed.columns.map((c, i) => storedExpression(c.store, idents[i]));
+    const maxLineBytes = Math.max(DEFAULT_MAX_LINE_BYTES, parsed.maxLineBytes);
+    await this.cacheOrRefuse(parsed, () =>
+      this.duckdb.run(
+        `CREATE TABLE ${t} AS SELECT ${selected.join(', ')} FROM read_csv(${quoteLiteral(csvPath)}, ` +
+          `columns = {'n': 'BIGINT', ${types.join(', ')}}, header = false, auto_detect = false, ` +
+          `delim = ',', quote = '"', escape = '"', new_line = '\\n', allow_quoted_nulls = false, ` +
+          `null_padding = true, max_line_size = ${maxLineBytes})`,
+      ),
+    );
+    const [{ n }] = await this.duckdb.queryJson(`SELECT count(*) AS n FROM ${t}`);
+    if (Number(n) !== parsed.rowCount)
+      throw new Error(`xlsx load: ${Number(n)} rows in DuckDB, ${parsed.rowCount} parsed`);
   }
 }

@@ -3,4 +3,4 @@ import { readWorkbook } from './workbook-reader';
 import { XlsxParseRequest } from './xlsx-parse.messages';
 
 // Entry point of the parse worker thread (see XlsxIngester): one workbook, one reply.
-if (parentPort) parentPort.postMessage(readWorkbook(workerData as XlsxParseRequest));
+void readWorkbook(workerData as XlsxParseRequest).then((reply) => parentPort?.postMessage(reply));
