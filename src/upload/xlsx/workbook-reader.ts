@@ -151,6 +151,12 @@ function columnWarnings(plans: ColumnPlan[], names: string[], builder: TableBuil
             'pandas.read_excel would keep them as Python ints (object dtype); here they arrive as text.',
         );
         break;
+      case 'dates-only':
+        warnings.push(
+          `Column ${name} holds dates without a time of day (ISO date cells): pandas.read_excel ` +
+            "would give datetime.date objects (object dtype); here they arrive as 'YYYY-MM-DD' text.",
+        );
+        break;
       default:
         break;
     }
