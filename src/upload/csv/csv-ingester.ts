@@ -123,12 +123,21 @@ export class CsvIngester implements TableIngester {
       columns: width === 1 ? [TEXT] : guessColumnTypes(head.records.slice(header ? 1 : 0), width),
       longLines: false,
       nullPadding: false,
-      // DuckDB's strict mode reads no row at all after a header with a quoted line break.
-      strict: !/[\r\n]/.test((head.records[0] ?? []).join('')),
+      strict: true,
     };
     for (let tries = 0; tries < MAX_TYPE_RETRIES + 4; tries++) {
       try {
         await this.readTable(path, table, head, attempt);
+        if (
+          attempt.strict &&
+          (await this.isEmpty(table)) &&
+          head.records.length > (header ? 1 : 0)
+        ) {
+          // DuckDB's strict mode reads no row at all from some valid files (very long
+          // lines, a quoted line break in the header); the head shows there are rows.
+          attempt.strict = false;
+          continue;
+        }
         return attempt;
       } catch (error) {
         const message = (error as Error).message;
@@ -167,6 +176,11 @@ export class CsvIngester implements TableIngester {
       }
     }
     throw new UploadRejected('The file could not be parsed as CSV');
+  }
+
+  private async isEmpty(table: string): Promise<boolean> {
+    const [row] = await this.duckdb.queryJson(`SELECT count(*) AS n FROM ${quoteIdent(table)}`);
+    return Number(row.n) === 0;
   }
 
   private async readTable(

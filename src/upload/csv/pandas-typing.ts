@@ -54,8 +54,6 @@ function isExactInDouble(v: string): boolean {
   const n = BigInt(v.trim());
   return n < MAX_EXACT_FLOAT_BIGINT && n > -MAX_EXACT_FLOAT_BIGINT;
 }
-/** Rows read to rule out numbers, booleans and dates in a text column before a full scan. */
-const SAMPLE_ROWS = 1000;
 /** More conversions than this rebuild the table once instead of altering column by column. */
 const MAX_ALTERS = 8;
 /** pandas' datetime64[ns] range, inclusive. */
@@ -63,7 +61,7 @@ const PANDAS_MIN = '1677-09-21 00:12:43.145224193';
 const PANDAS_MAX = '2262-04-11 23:47:16.854775807';
 const PANDAS_DATETIME_RANGE = `${PANDAS_MIN} to ${PANDAS_MAX}`;
 
-type Candidate = 'int' | 'float' | 'bool' | 'date' | 'any';
+export type Candidate = 'int' | 'float' | 'bool' | 'date' | 'any';
 
 /** How DuckDB reads a column, chosen from the head of the file. */
 export interface ColumnGuess {
@@ -72,6 +70,11 @@ export interface ColumnGuess {
   integers: boolean;
   /** A number of the head written with leading zeros, which pandas drops (e.g. '08123'). */
   leadingZeros?: string;
+  /**
+   * For text: the one kind every value of the head could be ('any' when it holds none),
+   * or null when the head already holds plain text (one word decides, as in pandas).
+   */
+  candidate?: Candidate | null;
 }
 
 /** DuckDB's reader formats for the two date spellings read as dates directly. */
@@ -95,15 +98,14 @@ export function guessColumnTypes(records: readonly string[][], width: number): C
       const seen = kinds[i];
       const v = record[i];
       if (seen === null || v === undefined || NA.has(v)) continue;
-      if (JS_INT.test(v)) {
-        seen.add(isExactInDouble(v) ? 'int' : 'text');
-        if (zeros[i] === undefined && LEADING_ZERO.test(v)) zeros[i] = v;
-      } else if (JS_FLOAT.test(v))
-        seen.add(Number.isFinite(Number(v)) || JS_INF.test(v) ? 'float' : 'text');
-      else if (JS_DAY.test(v)) seen.add('day');
-      else if (JS_SECOND.test(v)) seen.add('second');
-      else seen.add('text');
-      if (seen.has('text')) kinds[i] = null;
+      const kind = kindOf(v);
+      if (kind === 'text') {
+        kinds[i] = null;
+        continue;
+      }
+      seen.add(kind);
+      if (zeros[i] === undefined && (kind === 'int' || kind === 'long') && LEADING_ZERO.test(v))
+        zeros[i] = v;
     }
   }
   return kinds.map((seen, i): ColumnGuess => {
@@ -114,9 +116,33 @@ export function guessColumnTypes(records: readonly string[][], width: number): C
     if (only('int', 'float')) return { type: 'DOUBLE', integers: false, ...leadingZeros };
     if (only('day')) return { type: 'DATE', integers: false };
     if (only('second')) return { type: 'TIMESTAMP', integers: false };
-    return { type: 'VARCHAR', integers: false };
+    let candidate: Candidate | null = seen === null ? null : 'any';
+    for (const kind of seen ?? []) {
+      candidate = candidate && widen(candidate, CANDIDATE_OF[kind]);
+    }
+    return { type: 'VARCHAR', integers: false, candidate };
   });
 }
+
+/** What one value of the head is, by pandas' grammar (and ours for dates). */
+function kindOf(v: string): string {
+  if (JS_INT.test(v)) return isExactInDouble(v) ? 'int' : 'long';
+  if (JS_FLOAT.test(v)) return Number.isFinite(Number(v)) || JS_INF.test(v) ? 'float' : 'text';
+  if (BOOL_WORDS.includes(v)) return 'bool';
+  if (JS_DAY.test(v)) return 'day';
+  if (JS_SECOND.test(v)) return 'second';
+  return JS_DATE.test(v) ? 'date' : 'text';
+}
+
+const CANDIDATE_OF: Record<string, Candidate> = {
+  int: 'int',
+  long: 'int',
+  float: 'float',
+  bool: 'bool',
+  day: 'date',
+  second: 'date',
+  date: 'date',
+};
 
 /** The pandas dtype of each column, and what the caller must do before it holds. */
 export interface PandasTyping {
@@ -137,7 +163,7 @@ interface Conversion {
  * Gives each column of a freshly read CSV table (columns c0..c{n-1} read as `guesses`
  * say, pandas' NA tokens as NULL) the type `pandas.read_csv` would give it, converting
  * in place. Numbers and dates read as such cost one aggregate pass; only text columns
- * that a sample cannot already prove to be text (one word that is not a number, a
+ * whose head does not already prove them text (one word that is not a number, a
  * boolean or a date decides, as in pandas) pay for a full scan.
  */
 export async function applyPandasTypes(
@@ -180,14 +206,12 @@ export async function applyPandasTypes(
   if (rereadAsText.length > 0) return { dtypes, notes, rereadAsText };
 
   const text = types.flatMap((type, i) => (type === 'VARCHAR' ? [i] : []));
-  const candidates = await sampleCandidates(conn, t, text, cols);
-  const scans = [...candidates].filter((e): e is [number, Candidate] => e[1] !== null);
-  if (scans.length > 0) {
-    const exprs = scans.flatMap(([i, candidate]) =>
-      Object.entries(scanExpressions(cols[i], candidate)).map(([k, e]) => `${e} AS s${i}_${k}`),
-    );
-    const reader = await conn.runAndReadAll(`SELECT ${exprs.join(', ')} FROM ${t}`);
-    const got = reader.getRowObjects()[0];
+  const scans = text.flatMap((i): [number, Candidate][] => {
+    const candidate = guesses[i]?.candidate;
+    return candidate === null ? [] : [[i, candidate ?? 'any']];
+  });
+  if (scans.length > 0 && rows > 0) {
+    const got = await scanText(conn, t, scans, cols);
     for (const [i] of scans) {
       const count = (key: string): number => Number(got[`s${i}_${key}`] ?? -1);
       const n = present[i];
@@ -330,6 +354,35 @@ async function columnStats(
   return { rows, present, found };
 }
 
+/**
+ * Full scans of the text columns that samples could not rule out, as `s<i>_<key>` (see
+ * scanExpressions). Wide tables are scanned unpivoted, one aggregate per key.
+ */
+async function scanText(
+  conn: DuckDBConnection,
+  t: string,
+  scans: [number, Candidate][],
+  cols: string[],
+): Promise<Record<string, unknown>> {
+  if (scans.length < UNPIVOT_MIN_COLUMNS) {
+    const exprs = scans.flatMap(([i, candidate]) =>
+      Object.entries(scanExpressions(cols[i], candidate)).map(([k, e]) => `${e} AS s${i}_${k}`),
+    );
+    return (await conn.runAndReadAll(`SELECT ${exprs.join(', ')} FROM ${t}`)).getRowObjects()[0];
+  }
+  const exprs = Object.entries(scanExpressions('value', 'any'));
+  const reader = await conn.runAndReadAll(
+    `SELECT name, ${exprs.map(([k, e]) => `${e} AS ${k}`).join(', ')} FROM ` +
+      `(UNPIVOT (SELECT ${scans.map(([i]) => cols[i]).join(', ')} FROM ${t}) ` +
+      'ON COLUMNS(*) INTO NAME name VALUE value) GROUP BY name',
+  );
+  const out: Record<string, unknown> = {};
+  for (const row of reader.getRowObjects()) {
+    for (const [k] of exprs) out[`s${String(row.name).slice(1)}_${k}`] = row[k];
+  }
+  return out;
+}
+
 /** What a full scan of a text column counts, for the kinds its sample allows. */
 function scanExpressions(c: string, candidate: Candidate): Record<string, string> {
   const out: Record<string, string> = {};
@@ -356,50 +409,6 @@ function scanExpressions(c: string, candidate: Candidate): Record<string, string
     out.dates = `count_if(${isDate} AND ${inRange})`;
     out.outside = `min(${c}) FILTER (WHERE ${isDate} AND NOT ${inRange})`;
   }
-  return out;
-}
-
-/**
- * For each text column, the one kind a sample says every value could be, or null when
- * the sample already holds plain text. Columns with no value in the sample get 'any'.
- */
-async function sampleCandidates(
-  conn: DuckDBConnection,
-  t: string,
-  text: number[],
-  cols: string[],
-): Promise<Map<number, Candidate | null>> {
-  const out = new Map<number, Candidate | null>();
-  if (text.length === 0) return out;
-  const sample = (
-    await conn.runAndReadAll(
-      `SELECT ${text.map((i) => cols[i]).join(', ')} FROM ${t} LIMIT ${SAMPLE_ROWS}`,
-    )
-  ).getRows();
-  text.forEach((column, k) => {
-    let candidate: Candidate = 'any';
-    for (const r of sample) {
-      const v = r[k];
-      if (v === null || v === undefined) continue;
-      const s = String(v);
-      const kind: Candidate | null = JS_INT.test(s)
-        ? 'int'
-        : JS_FLOAT.test(s)
-          ? 'float'
-          : BOOL_WORDS.includes(s)
-            ? 'bool'
-            : JS_DATE.test(s)
-              ? 'date'
-              : null;
-      const wider = widen(candidate, kind);
-      if (wider === null) {
-        out.set(column, null);
-        return;
-      }
-      candidate = wider;
-    }
-    out.set(column, candidate);
-  });
   return out;
 }
 
