@@ -1,4 +1,4 @@
-import { buildZip } from './zip-test-fixtures';
+import { buildZip, ZipFixtureEntry } from './zip-test-fixtures';
 
 /**
  * Workbooks written as raw OOXML, so that a test can state each cell's XML exactly
@@ -57,6 +57,11 @@ export const row = (r: number | null, ...cells: string[]): string =>
   `<row${r === null ? '' : ` r="${r}"`}>${cells.join('')}</row>`;
 
 export function rawWorkbook(book: RawBook): Buffer {
+  return buildZip(workbookParts(book));
+}
+
+/** The ZIP entries of a raw workbook, for tests that alter one before zipping. */
+export function workbookParts(book: RawBook): ZipFixtureEntry[] {
   const head = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
   const sheetParts = book.sheets.map((_, i) => `xl/worksheets/sheet${i + 1}.xml`);
   const overrides = [
@@ -128,9 +133,7 @@ export function rawWorkbook(book: RawBook): Buffer {
       book.sharedStrings.map((si) => `<si>${si}</si>`).join('') +
       '</sst>';
   }
-  return buildZip(
-    Object.entries(parts).map(([name, xml]) => ({ name, data: Buffer.from(xml, 'utf8') })),
-  );
+  return Object.entries(parts).map(([name, xml]) => ({ name, data: Buffer.from(xml, 'utf8') }));
 }
 
 /** A one-sheet workbook named 'S' from rows, with optional styles. */

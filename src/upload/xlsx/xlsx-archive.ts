@@ -101,12 +101,10 @@ function checkEntry(entry: yauzl.Entry, limits: XlsxArchiveLimits): void {
 }
 
 /**
- * SheetJS trusts the local headers and inflates every entry to the end of its deflate
- * stream, into buffers outside the V8 heap that the worker's memory limit covers. So
- * the sizes the central directory declares must be the real ones: local headers must
- * agree (ZIP64 local headers for small entries count as damaged), and each entry is
- * inflated once here (zlib, off the event loop) with yauzl stopping at the first byte
- * beyond its declared size.
+ * The sizes the central directory declares are the ones the checks above bound, so the
+ * local headers must agree with them (ZIP64 local headers for small entries count as
+ * damaged). Nothing is inflated here: the parse streams each part and stops at the first
+ * byte beyond its declared size (zip-parts.ts), so a lying entry costs no more than that.
  */
 async function verifyDeclaredSizes(zip: yauzl.ZipFile, entries: yauzl.Entry[]): Promise<void> {
   for (const entry of entries) {
@@ -118,12 +116,7 @@ async function verifyDeclaredSizes(zip: yauzl.ZipFile, entries: yauzl.Entry[]): 
       (local.generalPurposeBitFlag & FLAG_DATA_DESCRIPTOR) !== 0 &&
       local.compressedSize === 0 &&
       local.uncompressedSize === 0;
-    // SheetJS sizes its output buffer from the local header, so it may not say more than the directory.
     if (!same && !deferred) throw new Error('local header sizes differ from the central directory');
-    const stream = await zip.openReadStreamPromise(entry);
-    for await (const _chunk of stream as AsyncIterable<Buffer>) {
-      // Drained only to let yauzl count the bytes.
-    }
   }
 }
 

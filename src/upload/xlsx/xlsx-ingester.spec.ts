@@ -8,13 +8,14 @@ import { uploadConfig } from '../../config/configuration';
 import { DuckDbService } from '../../duckdb/duckdb.service';
 import { XlsxIngester } from './xlsx-ingester';
 import {
+  buildZip,
   dateCell,
   DIV0_CELL,
   FixtureCell,
   workbookBuffer,
   zipBombXlsx,
 } from '../../../test/support/zip-test-fixtures';
-import { cell, oneSheet, row, text } from '../../../test/support/xlsx-builder';
+import { cell, oneSheet, row, text, workbookParts } from '../../../test/support/xlsx-builder';
 
 const MB = 1024 * 1024;
 const silentLogger = {
@@ -344,6 +345,17 @@ describe('XlsxIngester', () => {
 
   it('checks the archive first: a ZIP bomb is refused', async () => {
     expect(await rejection(zipBombXlsx(20 * MB))).toMatch(/ZIP bombs/);
+  });
+
+  it('refuses a part that inflates to more than its declared size as damaged', async () => {
+    const parts = workbookParts({ sheets: [{ name: 'S', rows: row(1, text('A1', 'a')) }] });
+    const sheet = parts.find((p) => p.name.includes('worksheets'))!;
+    // The sheet claims 1000 bytes and inflates to a few megabytes of XML.
+    sheet.data = Buffer.from(
+      `<worksheet><sheetData>${'<row/>'.repeat(MB)}</sheetData></worksheet>`,
+    );
+    sheet.declaredUncompressedSize = 1000;
+    expect(await rejection(buildZip(parts))).toMatch(/damaged/);
   });
 
   it('turns a parse that runs out of time into a readable refusal', async () => {
