@@ -12,12 +12,14 @@ export interface HeadAnalysis {
   lineEnding: LineEnding;
   /** Records of the head, parsed with that delimiter. */
   records: string[][];
+  /** The 1-based line each record starts on. */
+  lines: number[];
 }
 
 /** Lines given up, one by one from the end, when a cut head ends inside a quoted value. */
 const MAX_HEAD_TRIMS = 8;
 
-function parseHead(text: string, delimiter: string): { records: string[][] } {
+function parseHead(text: string, delimiter: string): { records: string[][]; lines: number[] } {
   let end = text.length;
   for (let trims = 0; trims <= MAX_HEAD_TRIMS && end > 0; trims++) {
     const head = text.slice(0, end);
@@ -27,13 +29,20 @@ function parseHead(text: string, delimiter: string): { records: string[][] } {
         relax_column_count: true,
         relax_quotes: true,
         skip_empty_lines: true,
-      });
-      return { records: parsed };
+        info: true,
+      }) as unknown as { record: string[]; info: { lines: number } }[];
+      // info.lines is the line a record ends on; count back its own line breaks.
+      return {
+        records: parsed.map((p) => p.record),
+        lines: parsed.map(
+          (p) => p.info.lines - (p.record.join(delimiter).match(/\n/g)?.length ?? 0),
+        ),
+      };
     } catch {
       end = head.lastIndexOf('\n');
     }
   }
-  return { records: [] };
+  return { records: [], lines: [] };
 }
 
 /** How well a delimiter explains the head: many fields, the same count on most lines. */
@@ -93,4 +102,15 @@ export function lineEndingOf(text: string): LineEnding {
     else if (!quoted && ch === '\r') return text[i + 1] === '\n' ? '\r\n' : '\r';
   }
   return '\n';
+}
+
+/** The first record of the head wider than its header: pandas refuses such a file. */
+export function firstTooWideRecord(
+  head: HeadAnalysis,
+): { line: number; fields: number; expected: number } | null {
+  const width = head.records[0]?.length ?? 0;
+  const index = head.records.findIndex((r) => r.length > width);
+  return index < 0
+    ? null
+    : { line: head.lines[index], fields: head.records[index].length, expected: width };
 }

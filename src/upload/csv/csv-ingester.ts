@@ -5,7 +5,7 @@ import { UploadRejected } from '../../common/errors/domain-errors';
 import { columnIdent, DuckDbService, quoteIdent, quoteLiteral } from '../../duckdb/duckdb.service';
 import { makeUniqueColumnNames } from '../column-names';
 import { IngestedTable, IngestOptions, TableIngester } from '../table-ingester';
-import { analyseHead, HeadAnalysis, LineEnding } from './csv-dialect';
+import { analyseHead, firstTooWideRecord, HeadAnalysis, LineEnding } from './csv-dialect';
 import {
   applyPandasTypes,
   ColumnGuess,
@@ -92,7 +92,7 @@ export class CsvIngester implements TableIngester {
     }
     const width = used.columns.length;
     const header = options.header
-      ? Array.from({ length: width }, (_, i) => dialect.records[0]?.[i] ?? null)
+      ? Array.from({ length: width }, (_, i) => asDuckDbReads(dialect.records[0]?.[i]))
       : new Array<null>(width).fill(null);
     const { names, renamed } = makeUniqueColumnNames(header, options.header);
     warnings.push(...typingWarnings(typing.notes, names));
@@ -116,11 +116,20 @@ export class CsvIngester implements TableIngester {
   ): Promise<ReadOptions> {
     const width = head.records[0]?.length ?? 0;
     if (width === 0) throw new UploadRejected('The file has no columns');
+    // DuckDB finds such rows itself, except in a one-column file, where it keeps the first field.
+    const tooWide = firstTooWideRecord(head);
+    if (tooWide) throw tooManyFields(tooWide.line, tooWide.fields, tooWide.expected);
     const attempt: ReadOptions = {
       header,
       // A one-column file is read as text: its empty values are only made missing after the
       // read (see readTable), and '' is no number.
-      columns: width === 1 ? [TEXT] : guessColumnTypes(head.records.slice(header ? 1 : 0), width),
+      columns:
+        width === 1
+          ? [TEXT]
+          : guessColumnTypes(
+              head.records.slice(header ? 1 : 0).map((r) => r.map((cell) => asDuckDbReads(cell))),
+              width,
+            ),
       longLines: false,
       nullPadding: false,
       strict: true,
@@ -199,6 +208,18 @@ export class CsvIngester implements TableIngester {
       );
     }
   }
+}
+
+/**
+ * A cell of the head as DuckDB reads it: a quote after leading spaces opens a quoted
+ * value there, while csv-parse (relax_quotes) keeps such a cell as it is.
+ */
+function asDuckDbReads(cell: string): string;
+function asDuckDbReads(cell: string | undefined): string | null;
+function asDuckDbReads(cell: string | undefined): string | null {
+  if (cell === undefined) return null;
+  const quoted = /^[ \t]+"((?:[^"]|"")*)"[ \t]*$/s.exec(cell);
+  return quoted ? quoted[1].replaceAll('""', '"') : cell;
 }
 
 function tooManyFields(line: number | string, found: number | string, expected: number | string) {
