@@ -156,7 +156,7 @@ describe('CsvIngester against pandas.read_csv', () => {
     ours.forEach(([path, columns], f) => {
       expect({ path, columns }).toEqual({ path, columns: pandas[f] });
     });
-  });
+  }, 60_000);
 
   it('reads a file without a header row as data, columns column_1..n', async () => {
     const path = join(root, 'headless.csv');
