@@ -141,13 +141,9 @@ const EXPECTED: Record<string, Expected> = {
   'frictionless/data/blank-headers.csv': { status: 200, columns: ['id', 'Unnamed: 1', 'age'] },
   'frictionless/data/empty.csv': { status: 400, detail: /empty/ },
   'frictionless/data/table.xls': { status: 400, detail: /not accepted/ },
-  // Semicolons, 21,624 rows, NULL as missing.
-  'frictionless/data/issue-1066.csv': {
-    status: 200,
-    rows: 21624,
-    dtypes: { idImpianto: 'int64', Latitudine: 'float64' },
-    first: [{ idImpianto: 53637, Gestore: 'ODELLI LUCIA', Comune: null, Latitudine: null }],
-  },
+  // An opening quote that is never closed (line 35): pandas folds the next lines into one
+  // value; refused naming the line (see INTENDED in fidelity-differential.e2e-spec.ts).
+  'frictionless/data/issue-1066.csv': { status: 400, detail: /\b35\b/ },
   // A row longer than the header: pandas raises "Expected 3 fields in line 12, saw 4".
   'frictionless/data/capital-invalid.csv': { status: 400, detail: /\b12\b/ },
   'frictionless/data/defective-rows.csv': { status: 400, detail: /\b3\b/ },
@@ -160,57 +156,61 @@ describe('every corpus file uploads or is refused with a reason', () => {
   });
   afterAll(async () => t.close());
 
-  it.each(files)('%s', async (file) => {
-    const res = await request(t.http)
-      .post(`${t.prefix}/upload`)
-      .attach('file', readFileSync(join(CORPUS_DIR, file)), basename(file));
-    if (res.status === 200) {
-      expect(res.body.column_count).toBeGreaterThan(0);
-      expect(res.body.columns).toHaveLength(res.body.column_count);
-      expect(new Set(res.body.columns).size).toBe(res.body.column_count);
-      expect(res.body.columns.every((c: string) => c.trim().length > 0)).toBe(true);
-      // JSON objects list integer-like keys first, so compare as sets.
-      expect(Object.keys(res.body.dtypes).sort()).toEqual([...res.body.columns].sort());
-      expect(res.body.row_count).toBeGreaterThanOrEqual(0);
-      expect(Array.isArray(res.body.warnings)).toBe(true);
-    } else {
-      expect(res.status).toBeGreaterThanOrEqual(400);
-      expect(res.status).toBeLessThan(500);
-      expect(typeof res.body.detail).toBe('string');
-      expect(res.body.detail).not.toMatch(/\/tmp|\/work|Error:|duckdb/i);
-    }
-    const expected = EXPECTED[file];
-    if (!expected) return;
-    expect({ status: res.status, detail: res.body.detail }).toMatchObject({
-      status: expected.status,
-    });
-    if (expected.columns) expect(res.body.columns).toEqual(expected.columns);
-    if (expected.rows !== undefined) expect(res.body.row_count).toBe(expected.rows);
-    if (expected.dtypes) expect(res.body.dtypes).toMatchObject(expected.dtypes);
-    if (expected.detail) expect(res.body.detail).toMatch(expected.detail);
-    if (expected.filename) expect(res.body.filename).toBe(expected.filename);
-    if (expected.warning) {
-      expect(res.body.warnings).toEqual(
-        expect.arrayContaining([expect.stringMatching(expected.warning)]),
-      );
-    }
-    if (expected.first) {
-      const page = await request(t.http)
-        .get(`${t.prefix}/sessions/${res.body.session_id}/rows`)
-        .query({ offset: 0, limit: expected.first.length })
-        .expect(200);
-      expect(page.body.rows).toHaveLength(expected.first.length);
-      expected.first.forEach((row, i) => expect(page.body.rows[i]).toMatchObject(row));
-    }
-    if (expected.at) {
-      const [offset, row] = expected.at;
-      const page = await request(t.http)
-        .get(`${t.prefix}/sessions/${res.body.session_id}/rows`)
-        .query({ offset, limit: 1 })
-        .expect(200);
-      expect(page.body.rows[0]).toMatchObject(row);
-    }
-  });
+  it.each(files)(
+    '%s',
+    async (file) => {
+      const res = await request(t.http)
+        .post(`${t.prefix}/upload`)
+        .attach('file', readFileSync(join(CORPUS_DIR, file)), basename(file));
+      if (res.status === 200) {
+        expect(res.body.column_count).toBeGreaterThan(0);
+        expect(res.body.columns).toHaveLength(res.body.column_count);
+        expect(new Set(res.body.columns).size).toBe(res.body.column_count);
+        expect(res.body.columns.every((c: string) => c.trim().length > 0)).toBe(true);
+        // JSON objects list integer-like keys first, so compare as sets.
+        expect(Object.keys(res.body.dtypes).sort()).toEqual([...res.body.columns].sort());
+        expect(res.body.row_count).toBeGreaterThanOrEqual(0);
+        expect(Array.isArray(res.body.warnings)).toBe(true);
+      } else {
+        expect(res.status).toBeGreaterThanOrEqual(400);
+        expect(res.status).toBeLessThan(500);
+        expect(typeof res.body.detail).toBe('string');
+        expect(res.body.detail).not.toMatch(/\/tmp|\/work|Error:|duckdb/i);
+      }
+      const expected = EXPECTED[file];
+      if (!expected) return;
+      expect({ status: res.status, detail: res.body.detail }).toMatchObject({
+        status: expected.status,
+      });
+      if (expected.columns) expect(res.body.columns).toEqual(expected.columns);
+      if (expected.rows !== undefined) expect(res.body.row_count).toBe(expected.rows);
+      if (expected.dtypes) expect(res.body.dtypes).toMatchObject(expected.dtypes);
+      if (expected.detail) expect(res.body.detail).toMatch(expected.detail);
+      if (expected.filename) expect(res.body.filename).toBe(expected.filename);
+      if (expected.warning) {
+        expect(res.body.warnings).toEqual(
+          expect.arrayContaining([expect.stringMatching(expected.warning)]),
+        );
+      }
+      if (expected.first) {
+        const page = await request(t.http)
+          .get(`${t.prefix}/sessions/${res.body.session_id}/rows`)
+          .query({ offset: 0, limit: expected.first.length })
+          .expect(200);
+        expect(page.body.rows).toHaveLength(expected.first.length);
+        expected.first.forEach((row, i) => expect(page.body.rows[i]).toMatchObject(row));
+      }
+      if (expected.at) {
+        const [offset, row] = expected.at;
+        const page = await request(t.http)
+          .get(`${t.prefix}/sessions/${res.body.session_id}/rows`)
+          .query({ offset, limit: 1 })
+          .expect(200);
+        expect(page.body.rows[0]).toMatchObject(row);
+      }
+    },
+    120_000,
+  );
 });
 
 describe('csv-spectrum: every field as its json/ file has it, typed as pandas types it', () => {
