@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import * as yauzl from 'yauzl';
 import { UploadRejected } from '../../common/errors/domain-errors';
+import { openZip } from './zip-parts';
 
 export interface XlsxArchiveLimits {
   maxEntries: number;
@@ -130,7 +131,7 @@ export async function checkXlsxArchive(filePath: string, limits: XlsxArchiveLimi
 
   let zip: yauzl.ZipFile;
   try {
-    zip = await yauzl.openPromise(filePath, {
+    zip = await openZip(filePath, {
       lazyEntries: true,
       autoClose: false,
       validateEntrySizes: true,

@@ -91,10 +91,23 @@ export class XlsxIngester implements TableIngester {
     const base = join(this.storage.tempDir, `xlsx-${randomBytes(8).toString('hex')}`);
     const csvPath = `${base}.csv`;
     try {
+      const started = performance.now();
       const parsed = await this.withParseSlot(() =>
         this.parse({ filePath, csvPath, sheet: options.sheet, header: options.header }),
       );
+      const parsedAt = performance.now();
       await this.load(csvPath, table, parsed);
+      this.logger.log(
+        {
+          msg: 'xlsx loaded',
+          rows: parsed.rowCount,
+          columns: parsed.columns.length,
+          parse_ms: Math.round(parsedAt - started),
+          load_ms: Math.round(performance.now() - parsedAt),
+          ...parsed.timings,
+        },
+        'XlsxIngester',
+      );
       const renamedColumns = Object.create(null) as Record<string, string>;
       for (const [original, name] of parsed.renamed) renamedColumns[original] = name;
       return {

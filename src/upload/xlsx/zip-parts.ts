@@ -1,10 +1,74 @@
-import type { TransformOptions } from 'node:stream';
+import { close, closeSync, createReadStream, fstatSync, openSync, read, readSync } from 'node:fs';
+import type { Readable, TransformOptions } from 'node:stream';
 import { createInflateRaw, ZlibOptions } from 'node:zlib';
 import * as yauzl from 'yauzl';
 
 /** Inflated output per chunk: larger than zlib's 16 KB default, for fewer round trips. */
 const INFLATE_CHUNK_BYTES = 1 << 20;
 const COMPRESSION_DEFLATE = 8;
+
+/** A file read through a file descriptor, seen as only its first `size` bytes by yauzl. */
+class FileReader extends yauzl.RandomAccessReader {
+  constructor(private readonly fd: number) {
+    super();
+  }
+
+  override _readStreamForRange(start: number, end: number): Readable {
+    // yauzl destroys streams it is done with, and a destroyed file stream closes its fd:
+    // this reader's fd must stay open until yauzl closes the reader.
+    return createReadStream('', {
+      fd: this.fd,
+      start,
+      end: end - 1,
+      autoClose: false,
+      fs: { read, close: (_fd: number, done: (err: Error | null) => void) => done(null) },
+    });
+  }
+
+  override close(callback: (err: Error | null) => void): void {
+    close(this.fd, callback);
+  }
+}
+
+const EOCD_SIGNATURE = 0x06054b50;
+const EOCD_BYTES = 22;
+const MAX_COMMENT_BYTES = 0xffff;
+
+/**
+ * Bytes after the end of central directory record that its comment length does not cover
+ * (found as yauzl finds the record: the last signature from the end).
+ */
+function trailingJunk(fd: number, size: number): number {
+  const length = Math.min(size, EOCD_BYTES + MAX_COMMENT_BYTES);
+  const tail = Buffer.alloc(length);
+  readSync(fd, tail, 0, length, size - length);
+  for (let i = length - EOCD_BYTES; i >= 0; i--) {
+    if (tail.readUInt32LE(i) !== EOCD_SIGNATURE) continue;
+    const after = length - i - EOCD_BYTES;
+    return Math.max(0, after - tail.readUInt16LE(i + 20));
+  }
+  return 0;
+}
+
+/**
+ * Opens a ZIP archive as Python's zipfile (and so openpyxl) does: bytes after the end of
+ * central directory record that its comment length does not cover are ignored, where
+ * yauzl alone would refuse the file.
+ */
+export async function openZip(path: string, options: yauzl.Options): Promise<yauzl.ZipFile> {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    return await yauzl.fromRandomAccessReaderPromise(
+      new FileReader(fd),
+      size - trailingJunk(fd, size),
+      options,
+    );
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+}
 
 /**
  * The parts of a workbook's ZIP archive, by name, read whole (small parts) or streamed
@@ -18,7 +82,7 @@ export class ZipParts {
   ) {}
 
   static async open(path: string): Promise<ZipParts> {
-    const zip = await yauzl.openPromise(path, {
+    const zip = await openZip(path, {
       lazyEntries: true,
       autoClose: false,
       validateEntrySizes: true,
