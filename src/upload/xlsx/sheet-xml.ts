@@ -242,6 +242,15 @@ export class SheetXmlReader {
   }
 
   private startTag(buf: string, lt: number, n: number): number {
+    if (
+      buf.charCodeAt(lt + 1) === 0x63 &&
+      buf.charCodeAt(lt + 2) === 0x20 &&
+      this.rowDepth !== 0 &&
+      this.stack.length === this.rowDepth
+    ) {
+      const end = this.cellStartTag(buf, lt, n);
+      if (end !== -1) return end;
+    }
     let p = lt + 1;
     while (p < n) {
       const c = buf.charCodeAt(p);
@@ -314,6 +323,39 @@ export class SheetXmlReader {
     this.open(name, ref, type, style);
     if (selfClosing) this.close(name);
     return p;
+  }
+
+  /**
+   * `<c r="..." s="..." t="...">` with single spaces and double quotes, as every writer
+   * spells it, read without the general attribute loop; -1 for any other shape.
+   */
+  private cellStartTag(buf: string, lt: number, n: number): number {
+    let p = lt + 2;
+    let ref: string | undefined;
+    let type: string | undefined;
+    let style: string | undefined;
+    while (buf.charCodeAt(p) === 0x20) {
+      const a = buf.charCodeAt(p + 1);
+      if (buf.charCodeAt(p + 2) !== EQUALS || buf.charCodeAt(p + 3) !== 0x22) return -1;
+      let q = p + 4;
+      while (q < n) {
+        const c = buf.charCodeAt(q);
+        if (c === 0x22) break;
+        if (c === 0x26 || c === LT || c < 0x20) return -1;
+        q++;
+      }
+      if (q >= n) return -1;
+      if (a === 0x72) ref = buf.slice(p + 4, q);
+      else if (a === 0x73) style = buf.slice(p + 4, q);
+      else if (a === 0x74) type = buf.slice(p + 4, q);
+      else return -1;
+      p = q + 1;
+    }
+    if (buf.charCodeAt(p) !== GT) return -1;
+    const end = this.plainCell(buf, p + 1, n, ref, type, style);
+    if (end !== -1) return end;
+    this.open('c', ref, type, style);
+    return p + 1;
   }
 
   /**

@@ -82,14 +82,15 @@ export class TableBuilder implements RowSink {
 
   private naturalLine(ordinal: number, row: RowValues, length: number): void {
     if (length > this.width) this.width = length;
-    const out = this.out;
-    out.startLine();
-    out.ascii(String(ordinal));
+    // One string per line and one write: far fewer calls into the buffer than per field.
+    let line = String(ordinal);
     const kinds = row.kind;
     for (let c = 0; c < length; c++) {
-      out.comma();
       const kind = kinds[c] as Kind;
-      if (kind === Kind.Empty) continue;
+      if (kind === Kind.Empty) {
+        line += ',';
+        continue;
+      }
       let column = this.columns[c];
       if (column === undefined) {
         for (let k = this.columns.length; k <= c; k++) {
@@ -101,8 +102,10 @@ export class TableBuilder implements RowSink {
       const v = row.read(c, this.scratch);
       column.observe(v);
       this.nonEmpty[c]++;
-      writeNatural(out, v);
+      line += `,${naturalField(v)}`;
     }
+    this.out.startLine();
+    this.out.text(line);
     this.endLine();
   }
 
@@ -199,42 +202,34 @@ const quote = (text: string): string =>
   text.includes('"') ? `"${text.replace(/"/g, '""')}"` : `"${text}"`;
 
 /**
- * Writes a value's natural CSV field: Python's str() for numbers (or a float's own
- * plain decimal text), booleans and dates, quoted text (nothing for pandas' missing-value strings), microseconds for a timedelta.
+ * A value's natural CSV field: Python's str() for numbers (or a float's own plain decimal
+ * text), booleans and dates, quoted text (nothing for pandas' missing-value strings),
+ * microseconds for a timedelta.
  */
-function writeNatural(out: CsvOut, v: PyValue): void {
+function naturalField(v: PyValue): string {
   switch (v.kind) {
-    case Kind.Int:
-      out.ascii(String(v.a));
-      return;
-    case Kind.BigInt:
-      out.ascii(String(v.big));
-      return;
-    case Kind.Float:
-      out.ascii(v.s ?? pyFloatRepr(v.a));
-      return;
-    case Kind.Bool:
-      out.ascii(v.a ? 'True' : 'False');
-      return;
     case Kind.Str: {
       const s = v.s ?? '';
-      if (!NA_STRINGS.has(s)) out.quoted(s);
-      return;
+      return NA_STRINGS.has(s) ? '' : quote(s);
     }
+    case Kind.Int:
+      return String(v.a);
+    case Kind.Float:
+      return v.s ?? pyFloatRepr(v.a);
+    case Kind.BigInt:
+      return String(v.big);
+    case Kind.Bool:
+      return v.a ? 'True' : 'False';
     case Kind.DateTime:
-      out.ascii(dateTimeText(v.a, v.b));
-      return;
+      return dateTimeText(v.a, v.b);
     case Kind.Date:
-      out.ascii(dateText(v.a));
-      return;
+      return dateText(v.a);
     case Kind.Time:
-      out.ascii(timeText(v.b));
-      return;
+      return timeText(v.b);
     case Kind.TimeDelta:
-      out.ascii(String(v.a * US_PER_DAY + v.b));
-      return;
+      return String(v.a * US_PER_DAY + v.b);
     default:
-      return;
+      return '';
   }
 }
 
