@@ -465,6 +465,8 @@ def transform(df):
       expect(body.row_count).toBe(1);
       expect(body.dtypes.last).toBe('int64');
       expect(body.dtypes['Unnamed: 1']).toBe('float64');
+      const [first] = await rows(body.session_id, 1);
+      expect(first).toMatchObject({ first: 1, 'Unnamed: 1': null, last: 2 });
     }, 120_000);
 
     it('refuses a cell beyond XFD with 400', async () => {

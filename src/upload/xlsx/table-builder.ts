@@ -11,7 +11,7 @@ import {
   timeText,
   US_PER_DAY,
 } from './py-values';
-import { RowSink, RowValues } from './sheet-rows';
+import { RowSink, RowValues, SheetTooLarge } from './sheet-rows';
 
 /**
  * Lays a sheet's rows out as pandas.read_excel does (header row, data rows padded to the
@@ -40,13 +40,17 @@ export class TableBuilder implements RowSink {
   private pendingEmpty = 0;
   private longestLine = 0;
 
-  /** Without `plans`: the inferring first pass. With them: the rewriting pass. */
+  /**
+   * Without `plans`: the inferring first pass. With them: the rewriting pass. `maxBytes`
+   * bounds the CSV (a small sheet with a far cell on many rows lays out as a huge table).
+   */
   constructor(
     private readonly hasHeader: boolean,
     csvPath: string,
+    maxBytes: number,
     private readonly plans?: ColumnPlan[],
   ) {
-    this.out = new CsvOut(csvPath);
+    this.out = new CsvOut(csvPath, maxBytes);
     if (plans) {
       this.blanks = plans.map((plan) => (plan.textStyle === 'raw' ? '""' : ''));
       this.emptyTail = `,${this.blanks.join(',')}`;
@@ -324,7 +328,12 @@ class CsvOut {
   private lineStart = 0;
   private flushedInLine = 0;
 
-  constructor(path: string) {
+  private written = 0;
+
+  constructor(
+    path: string,
+    private readonly maxBytes: number,
+  ) {
     this.fd = openSync(path, 'w', 0o600);
   }
 
@@ -373,6 +382,13 @@ class CsvOut {
   }
 
   private flush(): void {
+    this.written += this.used;
+    if (this.written > this.maxBytes) {
+      throw new SheetTooLarge(
+        `Laid out as a table (every row as wide as the widest), it would take more than ` +
+          `${Math.floor(this.maxBytes / (1024 * 1024))} MB.`,
+      );
+    }
     if (this.used > 0) writeSync(this.fd, this.buf, 0, this.used);
     this.flushedInLine += this.used - this.lineStart;
     this.lineStart = 0;

@@ -206,13 +206,18 @@ async function readSheet(zip: ZipParts, request: XlsxParseRequest): Promise<Xlsx
   const ctx = await cellContext(zip, date1904, sharedStrings);
 
   const workbookDone = performance.now();
-  const builder = new TableBuilder(request.header, request.csvPath);
+  const builder = new TableBuilder(request.header, request.csvPath, request.maxTableBytes);
   const assembler = await streamSheet(zip, sheet.path, ctx, builder);
   let plans = builder.finish();
   const sheetDone = performance.now();
   const sheetCpu = process.cpuUsage(cpuStarted);
   if (builder.needsRewrite(plans)) {
-    const rewriter = new TableBuilder(request.header, request.csvPath, plans);
+    const rewriter = new TableBuilder(
+      request.header,
+      request.csvPath,
+      request.maxTableBytes,
+      plans,
+    );
     await streamSheet(zip, sheet.path, ctx, rewriter);
     plans = rewriter.finish();
   }
@@ -276,7 +281,7 @@ export async function readWorkbook(request: XlsxParseRequest): Promise<XlsxParse
     if (error instanceof SheetTooLarge)
       return {
         kind: 'rejected',
-        message: `The sheet is larger than Excel allows: ${error.message}`,
+        message: `The sheet is too large to load: ${error.message}`,
       };
     if (error instanceof UnreadableCell) {
       return {

@@ -339,7 +339,14 @@ describe('XlsxIngester', () => {
 
   it('refuses a cell beyond column XFD', async () => {
     expect(await rejection(oneSheet([row(1, text('XFE1', 'x'))]))).toMatch(
-      /larger than Excel allows.*column XFE/,
+      /too large to load.*column XFE/,
+    );
+  });
+
+  it('refuses a small workbook that lays out as a huge table', async () => {
+    const rows = Array.from({ length: 100 }, (_, i) => row(i + 1, cell(`XFD${i + 1}`, i)));
+    expect(await rejection(oneSheet(rows), undefined, { xlsxMaxUncompressedBytes: MB })).toMatch(
+      /too large to load.*more than 1 MB/,
     );
   });
 

@@ -93,7 +93,14 @@ export class XlsxIngester implements TableIngester {
     try {
       const started = performance.now();
       const parsed = await this.withParseSlot(() =>
-        this.parse({ filePath, csvPath, sheet: options.sheet, header: options.header }),
+        this.parse({
+          filePath,
+          csvPath,
+          sheet: options.sheet,
+          header: options.header,
+          // The table may not take more room than the workbook may unpack to.
+          maxTableBytes: this.cfg.xlsxMaxUncompressedBytes,
+        }),
       );
       const parsedAt = performance.now();
       await this.load(csvPath, table, parsed);

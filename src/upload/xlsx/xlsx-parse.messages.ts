@@ -9,6 +9,8 @@ export interface XlsxParseRequest {
   sheet?: string;
   /** False: the first row is data and columns are column_1..n (pandas' header=None). */
   header: boolean;
+  /** Most bytes the CSV may take (refused beyond). */
+  maxTableBytes: number;
 }
 
 export interface XlsxColumn {
