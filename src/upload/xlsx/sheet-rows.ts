@@ -351,9 +351,4 @@ export class SheetRowAssembler implements SheetEvents {
     this.values.s[0] = text;
     if (text === '') this.values.kind[0] = Kind.Empty;
   }
-
-  /** Rows handed on so far (empty ones included). */
-  get rowCount(): number {
-    return this.emitted;
-  }
 }
