@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { UploadRejected } from '../../common/errors/domain-errors';
 import { columnIdent, DuckDbService, quoteIdent, quoteLiteral } from '../../duckdb/duckdb.service';
 import { makeUniqueColumnNames } from '../column-names';
+import { PANDAS_NA_VALUES } from '../pandas-na-values';
 import { IngestedTable, IngestOptions, TableIngester } from '../table-ingester';
 import { analyseHead, firstTooWideRecord, HeadAnalysis, LineEnding } from './csv-dialect';
 import {
@@ -11,7 +12,6 @@ import {
   ColumnGuess,
   DATE_FORMAT,
   guessColumnTypes,
-  PANDAS_NA_VALUES,
   TIMESTAMP_FORMAT,
   typingWarnings,
 } from './pandas-typing';

@@ -1,30 +1,6 @@
 import { DuckDBConnection } from '@duckdb/node-api';
 import { columnIdent, quoteIdent } from '../../duckdb/duckdb.service';
-
-/**
- * pandas 1.5.3's default missing-value tokens (`pandas._libs.parsers.STR_NA_VALUES`),
- * missing in every column type, quoted or not, as `read_csv` treats them.
- */
-export const PANDAS_NA_VALUES = [
-  '',
-  '#N/A',
-  '#N/A N/A',
-  '#NA',
-  '-1.#IND',
-  '-1.#QNAN',
-  '-NaN',
-  '-nan',
-  '1.#IND',
-  '1.#QNAN',
-  '<NA>',
-  'N/A',
-  'NA',
-  'NULL',
-  'NaN',
-  'n/a',
-  'nan',
-  'null',
-];
+import { PANDAS_NA_VALUES } from '../pandas-na-values';
 
 /** The only words `read_csv` turns into booleans (its default true_values/false_values). */
 const TRUE_WORDS = ['True', 'TRUE', 'true'];

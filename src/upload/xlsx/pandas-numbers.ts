@@ -2,28 +2,10 @@
  * Number parsing as openpyxl and pandas 1.5.3 do it: Python's int()/float() for numeric
  * cells, and pandas' `floatify` (precise_xstrtod) for text that pandas turns into numbers.
  */
+import { PANDAS_NA_VALUES } from '../pandas-na-values';
 
-/** pandas' default missing-value strings (pandas._libs.parsers.STR_NA_VALUES, 1.5.3). */
-export const NA_STRINGS: ReadonlySet<string> = new Set([
-  '',
-  '#N/A',
-  '#N/A N/A',
-  '#NA',
-  '-1.#IND',
-  '-1.#QNAN',
-  '-NaN',
-  '-nan',
-  '1.#IND',
-  '1.#QNAN',
-  '<NA>',
-  'N/A',
-  'NA',
-  'NULL',
-  'NaN',
-  'n/a',
-  'nan',
-  'null',
-]);
+/** pandas' default missing-value strings (see pandas-na-values.ts). */
+export const NA_STRINGS: ReadonlySet<string> = new Set(PANDAS_NA_VALUES);
 
 export const INT64_MIN = -(2n ** 63n);
 export const INT64_MAX = 2n ** 63n - 1n;
