@@ -29,6 +29,8 @@ function parseHead(text: string, delimiter: string): { records: string[][]; line
         relax_column_count: true,
         relax_quotes: true,
         skip_empty_lines: true,
+        // Files mixing line endings (CRLF lines, then a last LF) exist; any of them ends a record.
+        record_delimiter: ['\r\n', '\n', '\r'],
         info: true,
       }) as unknown as { record: string[]; info: { lines: number } }[];
       // info.lines is the line a record ends on; count back its own line breaks.
