@@ -5,6 +5,8 @@ const base = {
   testEnvironment: 'node',
 };
 module.exports = {
+  // testTimeout is a global option: inside a project entry Jest ignores it (5 s default).
+  testTimeout: 60000,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
     { ...base, displayName: 'unit', rootDir: 'src', testRegex: '.*\\.spec\\.ts$' },
@@ -13,7 +15,6 @@ module.exports = {
       displayName: 'integration',
       rootDir: '.',
       testRegex: 'test/.*\\.e2e-spec\\.ts$',
-      testTimeout: 60000,
     },
   ],
 };

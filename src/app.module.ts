@@ -1,28 +1,47 @@
 import { ExecutionModule } from './execution/execution.module';
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { ConfigType } from '@nestjs/config';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { ApiTokenGuard } from './auth/api-token.guard';
+import { RateLimitGuard } from './auth/rate-limit.guard';
 import { GlobalExceptionFilter } from './common/http/global-exception.filter';
 import { ContractValidationPipe } from './common/http/validation.pipe';
 import { LoggingModule } from './common/logging/logging.module';
 import { StartupChecks } from './common/startup-checks';
 import { CodegenModule } from './codegen/codegen.module';
 import { AppConfigModule } from './config/config.module';
+import { httpConfig } from './config/configuration';
 import { DuckDbModule } from './duckdb/duckdb.module';
 import { HealthModule } from './health/health.module';
 import { InstructionsModule } from './instructions/instructions.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { UploadModule } from './upload/upload.module';
 
 /**
- * The modular monolith. Request id and security headers are Express middleware in
- * app.setup.ts, because they must run before body parsing.
+ * The modular monolith. The access log (with the request id) and security headers are
+ * Express middleware in app.setup.ts, because they must run before body parsing.
+ * Guards run in order: the bearer token first, so rate limits count per token.
  */
 @Module({
   imports: [
     AppConfigModule,
     LoggingModule,
+    MetricsModule,
     ScheduleModule.forRoot(),
+    ThrottlerModule.forRootAsync({
+      inject: [httpConfig.KEY],
+      useFactory: ({ rateLimit }: ConfigType<typeof httpConfig>) => ({
+        setHeaders: false,
+        throttlers: [
+          { name: 'ai', ttl: rateLimit.windowMs, limit: rateLimit.aiMax },
+          { name: 'execute', ttl: rateLimit.windowMs, limit: rateLimit.executeMax },
+          { name: 'upload', ttl: rateLimit.windowMs, limit: rateLimit.uploadMax },
+        ],
+      }),
+    }),
     DuckDbModule,
     HealthModule,
     SessionsModule,
@@ -33,6 +52,8 @@ import { UploadModule } from './upload/upload.module';
   ],
   providers: [
     StartupChecks,
+    { provide: APP_GUARD, useClass: ApiTokenGuard },
+    { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_PIPE, useClass: ContractValidationPipe },
     { provide: APP_FILTER, useClass: GlobalExceptionFilter },
   ],

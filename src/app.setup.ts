@@ -1,43 +1,56 @@
 import { INestApplication } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
-import { BadRequest } from './common/errors/domain-errors';
-import { RequestIdMiddleware } from './common/http/request-id.middleware';
-import { SecurityHeadersMiddleware } from './common/http/security-headers.middleware';
+import { UnusableRequest } from './common/errors/domain-errors';
+import { securityHeaders } from './common/http/security-headers.middleware';
+import { accessLog } from './common/logging/access-log.middleware';
 import { AppLogger } from './common/logging/app-logger.service';
-import { appConfig } from './config/configuration';
+import { appConfig, httpConfig } from './config/configuration';
+import { Metrics } from './metrics/metrics.service';
+
+const BEARER_SCHEME = 'bearer';
 
 /** HTTP setup shared by main.ts and the integration tests, so both run the same pipeline. */
 export function configureApp(app: NestExpressApplication): INestApplication {
   const cfg = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
-  app.useLogger(app.get(AppLogger));
-  // First, so that even a request refused by the body parser gets its id and headers.
-  const requestId = new RequestIdMiddleware();
-  const securityHeaders = new SecurityHeadersMiddleware();
-  app.use(requestId.use.bind(requestId), securityHeaders.use.bind(securityHeaders));
+  const http = app.get<ConfigType<typeof httpConfig>>(httpConfig.KEY);
+  const logger = app.get(AppLogger);
+  app.useLogger(logger);
+  app.set('trust proxy', http.trustProxy);
+  // First, so that even a request refused by the body parser gets its id, headers and log line.
+  app.use(accessLog(logger, app.get(Metrics)), securityHeaders());
   app.useBodyParser('json', { limit: '1mb' });
   app.use(explainBodyParserErrors);
-  app.setGlobalPrefix(cfg.apiPrefix, { exclude: ['health', 'docs', 'docs-json'] });
+  app.setGlobalPrefix(cfg.apiPrefix, { exclude: ['health', 'metrics', 'docs', 'docs-json'] });
   app.enableCors({
     origin: cfg.allowedOrigins.includes('*') ? true : cfg.allowedOrigins,
-    exposedHeaders: ['X-Request-ID', 'Content-Disposition'],
+    exposedHeaders: ['X-Request-ID', 'Content-Disposition', 'Retry-After'],
   });
   app.disable('x-powered-by');
-  app.enableShutdownHooks();
   if (!cfg.isProduction) {
-    const document = SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('AI Code Builder')
-        .setDescription('Upload a table, refine instructions, generate and run a pandas transform.')
-        .setVersion(cfg.version)
-        .build(),
-    );
-    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+    const builder = new DocumentBuilder()
+      .setTitle('AI Code Builder')
+      .setDescription('Upload a table, refine instructions, generate and run a pandas transform.')
+      .setVersion(cfg.version)
+      .addBearerAuth({ type: 'http', scheme: 'bearer' }, BEARER_SCHEME);
+    if (http.authTokens.length > 0) builder.addSecurityRequirements(BEARER_SCHEME);
+    const document = SwaggerModule.createDocument(app, builder.build());
+    openProbe(document, '/health');
+    if (!http.metricsAuth) openProbe(document, '/metrics');
+    SwaggerModule.setup('docs', app, document, {
+      jsonDocumentUrl: 'docs-json',
+      swaggerOptions: { persistAuthorization: true },
+    });
   }
   return app;
+}
+
+/** Marks a route that needs no token in the OpenAPI document. */
+function openProbe(document: OpenAPIObject, path: string): void {
+  const operation = document.paths[path]?.get;
+  if (operation) operation.security = [];
 }
 
 /** Nest would pass on body-parser's raw message; say what is wrong in the contract's words. */
@@ -49,7 +62,7 @@ function explainBodyParserErrors(
 ): void {
   const type = (error as { type?: unknown } | null)?.type;
   if (type === 'entity.parse.failed') {
-    next(new BadRequest(`Request body is not valid JSON: ${(error as Error).message}`));
+    next(new UnusableRequest(`Request body is not valid JSON: ${(error as Error).message}`));
     return;
   }
   next(error);

@@ -4,7 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
-import { appConfig } from './config/configuration';
+import { drainOnSignals } from './common/http/graceful-shutdown';
+import { appConfig, httpConfig } from './config/configuration';
 import { loadEnvironment } from './config/env-files.config';
 import { InvalidConfigurationError } from './config/environment';
 
@@ -17,6 +18,7 @@ async function bootstrap(): Promise<void> {
   });
   configureApp(app);
   const cfg = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
+  drainOnSignals(app, app.get<ConfigType<typeof httpConfig>>(httpConfig.KEY).shutdownTimeoutMs);
   await app.listen(cfg.port, cfg.host);
   console.log(`AI Code Builder listening on http://${cfg.host}:${cfg.port} (${cfg.env})`);
 }

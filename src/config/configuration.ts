@@ -93,7 +93,24 @@ export const loggingConfig = registerAs('logging', () => {
     maxBytes: e.LOG_MAX_BYTES,
     backupCount: e.LOG_BACKUP_COUNT,
     /** Values that must never be written to a log line. */
-    secrets: [e.ANTHROPIC_API_KEY].filter((s) => s.length >= 8),
+    secrets: [e.ANTHROPIC_API_KEY, ...e.API_AUTH_TOKEN].filter((s) => s.length >= 8),
+  };
+});
+
+/** Who may call (bearer tokens), how often (per client), and how a stop drains requests. */
+export const httpConfig = registerAs('http', () => {
+  const e = loadEnvironment();
+  return {
+    authTokens: e.API_AUTH_TOKEN,
+    metricsAuth: e.METRICS_AUTH,
+    trustProxy: e.TRUST_PROXY,
+    rateLimit: {
+      windowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000,
+      aiMax: e.RATE_LIMIT_AI_MAX,
+      executeMax: e.RATE_LIMIT_EXECUTE_MAX,
+      uploadMax: e.RATE_LIMIT_UPLOAD_MAX,
+    },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_SECONDS * 1000,
   };
 });
 
@@ -106,4 +123,5 @@ export const allConfigs = [
   sandboxConfig,
   aiConfig,
   loggingConfig,
+  httpConfig,
 ];

@@ -17,6 +17,13 @@ import {
 } from 'class-validator';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  AUTH_TOKEN_PATTERN,
+  IsTrustProxy,
+  toTokenList,
+  toTrustProxy,
+  TrustProxy,
+} from './access-variables';
 
 /** Parses a JSON list such as `["a","b"]`; anything else is kept so validation can report it. */
 function jsonList({ value }: { value: unknown }): unknown {
@@ -113,6 +120,20 @@ export class EnvironmentVariables {
   @Transform(toNumber) @IsNumber() @Min(0) @Max(1) AI_TEMPERATURE = 0.2;
   @Transform(toInt) @IsInt() @Min(1) @Max(600) AI_REQUEST_TIMEOUT_SECONDS = 120;
   @Transform(toInt) @IsInt() @Min(0) @Max(10) AI_MAX_RETRIES = 2;
+
+  /** Bearer token(s) every route but /health needs; a JSON list gives each client its own. */
+  @Transform(toTokenList)
+  @IsArray()
+  @Matches(AUTH_TOKEN_PATTERN, { each: true, message: 'each must be 16..512 printable characters' })
+  API_AUTH_TOKEN: string[] = [];
+  @Transform(toBool) @IsBoolean() METRICS_AUTH = true;
+  @Transform(toTrustProxy) @IsTrustProxy() TRUST_PROXY: TrustProxy = false;
+  @Transform(toInt) @IsInt() @Min(1) @Max(86_400) RATE_LIMIT_WINDOW_SECONDS = 60;
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) RATE_LIMIT_AI_MAX = 30;
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) RATE_LIMIT_EXECUTE_MAX = 60;
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) RATE_LIMIT_UPLOAD_MAX = 20;
+  /** How long a stop waits for in-flight requests and streams before closing them. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(3600) SHUTDOWN_TIMEOUT_SECONDS = 25;
 }
 
 export class InvalidConfigurationError extends Error {
@@ -122,7 +143,7 @@ export class InvalidConfigurationError extends Error {
   }
 }
 
-const SECRET_VARIABLES = new Set(['ANTHROPIC_API_KEY']);
+const SECRET_VARIABLES = new Set(['ANTHROPIC_API_KEY', 'API_AUTH_TOKEN']);
 
 function describe(error: ValidationError): string {
   const shown = SECRET_VARIABLES.has(error.property) ? '<hidden>' : JSON.stringify(error.value);

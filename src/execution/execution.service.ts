@@ -1,9 +1,10 @@
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
-import { CodeRejected, JobNotFound, ServiceUnavailable } from '../common/errors/domain-errors';
+import { CodeRejected, JobNotFound, WorkNotAccepted } from '../common/errors/domain-errors';
 import { AppLogger } from '../common/logging/app-logger.service';
 import { sandboxConfig } from '../config/configuration';
+import { Metrics } from '../metrics/metrics.service';
 import { CodeChecker } from '../sandbox/code-checker.service';
 import { RunnerProcess } from '../sandbox/runner-process';
 import { SandboxPool } from '../sandbox/sandbox-pool';
@@ -50,6 +51,7 @@ export class ExecutionService implements BeforeApplicationShutdown {
     private readonly inputs: InputCache,
     private readonly outputs: OutputStore,
     private readonly logger: AppLogger,
+    private readonly metrics: Metrics,
   ) {
     this.queue = new JobQueue(
       cfg.maxConcurrency,
@@ -57,20 +59,21 @@ export class ExecutionService implements BeforeApplicationShutdown {
       (error) => this.logger.error(error, 'ExecutionService'),
     );
     sessions.onSessionEnd((session) => this.cancelSession(session, SESSION_ENDED));
+    metrics.watchExecution(this.queue, pool);
   }
 
   /** Checks the code and queues a job; answers with its id at once. */
   async submit(sessionId: string, code: string): Promise<string> {
     this.sessions.get(sessionId);
     const refusal = this.sandbox.refusal;
-    if (refusal) throw new ServiceUnavailable(refusal);
+    if (refusal) throw new WorkNotAccepted(refusal);
     const violations = await this.checker.check(code);
     if (violations.length > 0) throw new CodeRejected(violations);
     // The session may have ended while the code was being checked.
     const session = this.sessions.get(sessionId);
-    if (this.closed) throw new ServiceUnavailable('The server is shutting down');
+    if (this.closed) throw new WorkNotAccepted('The server is shutting down');
     if (this.queue.size >= this.cfg.maxQueuedJobs) {
-      throw new ServiceUnavailable('Too many jobs are waiting; try again shortly');
+      throw new WorkNotAccepted('Too many jobs are waiting; try again shortly');
     }
     const job: JobRecord = {
       id: randomUUID(),
@@ -196,6 +199,7 @@ export class ExecutionService implements BeforeApplicationShutdown {
         void this.pool.prime(session.id, input, alive).catch(() => undefined);
       }
       job.executionTimeMs = Date.now() - started;
+      this.metrics.jobFinished(job.status, job.executionTimeMs);
       this.logger.log(
         {
           msg: 'job finished',

@@ -7,6 +7,7 @@ import Anthropic, {
 import type { ConfigType } from '@nestjs/config';
 import { AppLogger } from '../common/logging/app-logger.service';
 import { aiConfig } from '../config/configuration';
+import { Metrics } from '../metrics/metrics.service';
 import {
   LlmClient,
   LlmError,
@@ -52,6 +53,7 @@ export class AnthropicLlmClient extends LlmClient {
   constructor(
     private readonly cfg: AiConfig,
     private readonly logger: AppLogger,
+    private readonly metrics: Metrics,
   ) {
     super();
     // Retries (429, 529, 5xx, connection errors) with backoff and `retry-after` are the
@@ -124,6 +126,7 @@ export class AnthropicLlmClient extends LlmClient {
         { msg: 'model call finished', purpose: request.purpose, stop_reason: stopReason, usage },
         LOG_CONTEXT,
       );
+      this.metrics.modelTokens(usage);
       yield { type: 'end', usage, stopReason };
     } catch (error) {
       if (signal.aborted) return;
@@ -139,6 +142,7 @@ export class AnthropicLlmClient extends LlmClient {
         },
         LOG_CONTEXT,
       );
+      this.metrics.modelError(failure.kind);
       throw failure;
     } finally {
       idle.stop();

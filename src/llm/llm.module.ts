@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { AppLogger } from '../common/logging/app-logger.service';
 import { aiConfig } from '../config/configuration';
+import { Metrics } from '../metrics/metrics.service';
 import { AnthropicLlmClient } from './anthropic-llm-client';
 import { LlmClient } from './llm-client';
 import { UnconfiguredLlmClient } from './unconfigured-llm-client';
@@ -11,9 +12,9 @@ import { UnconfiguredLlmClient } from './unconfigured-llm-client';
   providers: [
     {
       provide: LlmClient,
-      inject: [aiConfig.KEY, AppLogger],
-      useFactory: (cfg: ConfigType<typeof aiConfig>, logger: AppLogger): LlmClient =>
-        cfg.apiKey ? new AnthropicLlmClient(cfg, logger) : new UnconfiguredLlmClient(),
+      inject: [aiConfig.KEY, AppLogger, Metrics],
+      useFactory: (cfg: ConfigType<typeof aiConfig>, logger: AppLogger, metrics: Metrics) =>
+        cfg.apiKey ? new AnthropicLlmClient(cfg, logger, metrics) : new UnconfiguredLlmClient(),
     },
   ],
   exports: [LlmClient],

@@ -6,6 +6,7 @@ import { UploadRejected } from '../common/errors/domain-errors';
 import { AppLogger } from '../common/logging/app-logger.service';
 import { storageConfig, uploadConfig } from '../config/configuration';
 import { DuckDbService, quoteIdent } from '../duckdb/duckdb.service';
+import { Metrics } from '../metrics/metrics.service';
 import { DatasetInfo, Session, sessionTableName } from '../sessions/session';
 import { SessionsService } from '../sessions/sessions.service';
 import { CsvIngester } from './csv/csv-ingester';
@@ -38,6 +39,7 @@ export class UploadService {
     private readonly sessions: SessionsService,
     private readonly duckdb: DuckDbService,
     private readonly logger: AppLogger,
+    private readonly metrics: Metrics,
     csv: CsvIngester,
     xlsx: XlsxIngester,
   ) {
@@ -114,6 +116,7 @@ export class UploadService {
         },
         'UploadService',
       );
+      this.metrics.uploadIngested(extension, file.size, dataset.rowCount);
       return { session: this.sessions.create(id, dataset, table, dir), ingestMs };
     } catch (error) {
       await this.duckdb.run(`DROP TABLE IF EXISTS ${quoteIdent(table)}`).catch(() => undefined);

@@ -65,6 +65,11 @@ export class AppLogger implements LoggerService {
     );
   }
 
+  /** The underlying pino logger, for pino-http; its lines pass the same scrub. */
+  get pino(): Logger {
+    return this.logger;
+  }
+
   private scrub(line: string): string {
     let out = line.replace(API_KEY_PATTERN, REDACTED);
     for (const secret of this.options.secrets) out = out.split(secret).join(REDACTED);
