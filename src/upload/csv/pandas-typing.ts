@@ -9,9 +9,9 @@ const BOOL_WORDS = [...TRUE_WORDS, 'False', 'FALSE', 'false'];
 // The C parser's grammar (pandas/_libs/src/parser/tokenizer.c): spaces around the
 // number are allowed, thousands separators and hex are not.
 const INT_RE = '[ \\t]*[+-]?[0-9]+[ \\t]*';
-const INF_RE = '[ \\t]*[+-]?([iI][nN][fF]|[iI][nN][fF][iI][nN][iI][tT][yY])[ \\t]*';
-const FLOAT_RE =
-  '[ \\t]*([+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?([iI][nN][fF]|[iI][nN][fF][iI][nN][iI][tT][yY]))[ \\t]*';
+const INF = '[+-]?([iI][nN][fF]|[iI][nN][fF][iI][nN][iI][tT][yY])';
+const INF_RE = `[ \\t]*${INF}[ \\t]*`;
+const FLOAT_RE = `[ \\t]*([+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?|${INF})[ \\t]*`;
 /** ISO 8601 dates and date-times without a zone: what we turn into datetime64[ns]. */
 const DATE_RE =
   '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([T ][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,9})?)?)?';
@@ -24,12 +24,6 @@ const JS_DATE = fullMatch(DATE_RE);
 /** Integers of this magnitude or more may have lost digits in float64. */
 const MAX_EXACT_FLOAT_INT = 2 ** 53;
 const MAX_EXACT_FLOAT_BIGINT = BigInt(MAX_EXACT_FLOAT_INT);
-
-/** True when the integer text `v` (pandas' grammar) has a magnitude below 2^53. */
-function isExactInDouble(v: string): boolean {
-  const n = BigInt(v.trim());
-  return n < MAX_EXACT_FLOAT_BIGINT && n > -MAX_EXACT_FLOAT_BIGINT;
-}
 /** More conversions than this rebuild the table once instead of altering column by column. */
 const MAX_ALTERS = 8;
 /** pandas' datetime64[ns] range, inclusive. */
@@ -108,6 +102,12 @@ function kindOf(v: string): string {
   if (JS_DAY.test(v)) return 'day';
   if (JS_SECOND.test(v)) return 'second';
   return JS_DATE.test(v) ? 'date' : 'text';
+}
+
+/** True when the integer text `v` (pandas' grammar) has a magnitude below 2^53. */
+function isExactInDouble(v: string): boolean {
+  const n = BigInt(v.trim());
+  return n < MAX_EXACT_FLOAT_BIGINT && n > -MAX_EXACT_FLOAT_BIGINT;
 }
 
 const CANDIDATE_OF: Record<string, Candidate> = {
