@@ -46,6 +46,7 @@ describe('Security: attacks through HTTP, with the static check switched off', (
   let t: TestApp;
   let session: string;
   let other: string;
+  let previousKey: string | undefined;
   const seen: string[] = [];
 
   const record = (text: string): void => {
@@ -69,6 +70,9 @@ describe('Security: attacks through HTTP, with the static check switched off', (
   const rows = (job: JobResult): string => JSON.stringify(job.preview_rows);
 
   beforeAll(async () => {
+    // The server's own environment holds the secret, as a deployment's would.
+    previousKey = process.env.ANTHROPIC_API_KEY;
+    process.env.ANTHROPIC_API_KEY = CANARY;
     t = await startTestApp(
       {
         ANTHROPIC_API_KEY: CANARY,
@@ -83,10 +87,13 @@ describe('Security: attacks through HTTP, with the static check switched off', (
     writeFileSync(join(t.root, '.env'), `ANTHROPIC_API_KEY=${CANARY}\n`);
     session = await uploadCsv(t, 'id,region,amount\n1,north,10\n2,south,5\n');
     other = await uploadCsv(t, `secret\n${OTHER_SECRET}\n`);
-    expect(process.env.ANTHROPIC_API_KEY).toBe(CANARY);
   });
 
-  afterAll(async () => t.close());
+  afterAll(async () => {
+    if (previousKey === undefined) delete process.env.ANTHROPIC_API_KEY;
+    else process.env.ANTHROPIC_API_KEY = previousKey;
+    await t.close();
+  });
 
   describe('secrets and host files', () => {
     it('os.environ holds only the allowlist: the server environment never reaches the sandbox', async () => {

@@ -50,12 +50,22 @@ const lower = ({ value }: { value: unknown }): unknown =>
 
 const appTmp = (name: string): string => join(tmpdir(), 'ai-code-builder', name);
 
+/** `test` is the integration tests'; the other three are the seed's. */
+export const APP_ENVIRONMENTS = ['development', 'staging', 'production', 'test'] as const;
+export type AppEnvironment = (typeof APP_ENVIRONMENTS)[number];
+/** About a century: beyond it a date computed from the TTL stops being a valid Date. */
+const MAX_SECONDS = 100 * 365 * 24 * 3600;
+/** Variables without a default: an empty value means "not set". */
+const OPTIONAL_VARIABLES = ['ENV_FILE_DIR', 'ANTHROPIC_BASE_URL', 'AI_TEMPERATURE'];
+
 /**
  * Every variable the service reads, with its default and allowed range.
  * Values arrive as strings from the layered .env files and the process environment.
  */
 export class EnvironmentVariables {
-  @Transform(lower) @IsIn(['development', 'production', 'test']) APP_ENV = 'development';
+  /** Folder holding the .env files (default: the working directory); read before the files. */
+  @IsOptional() @IsString() ENV_FILE_DIR?: string;
+  @Transform(lower) @IsIn(APP_ENVIRONMENTS) APP_ENV: AppEnvironment = 'development';
   @IsString() @MinLength(1) APP_VERSION = '0.1.0';
   @Matches(/^\/[A-Za-z0-9/_-]*[A-Za-z0-9_-]$/, { message: 'must look like /api/v1' })
   API_PREFIX = '/api/v1';
@@ -66,14 +76,14 @@ export class EnvironmentVariables {
   @IsString({ each: true })
   ALLOWED_ORIGINS: string[] = ['http://localhost:3000', 'http://localhost:5173'];
 
-  @Transform(toInt) @IsInt() @Min(1) @Max(2048) MAX_UPLOAD_SIZE_MB = 100;
+  @Transform(toInt) @IsInt() @Min(1) @Max(10240) MAX_UPLOAD_SIZE_MB = 50;
   @Transform(jsonList)
   @IsArray()
   @Matches(/^\.[a-z0-9]+$/, { each: true, message: 'each must be like ".csv"' })
   ALLOWED_EXTENSIONS: string[] = ['.csv', '.xlsx'];
   @IsString() @MinLength(1) INBOUND_DIR = appTmp('inbound');
   @IsString() @MinLength(1) TEMP_DIR = appTmp('tmp');
-  @Transform(toInt) @IsInt() @Min(60) @Max(7 * 24 * 3600) SESSION_TTL_SECONDS = 3600;
+  @Transform(toInt) @IsInt() @Min(60) @Max(MAX_SECONDS) SESSION_TTL_SECONDS = 3600;
   @Transform(toInt) @IsInt() @Min(256) @Max(1024 * 1024) DUCKDB_MEMORY_LIMIT_MB = 4096;
   /** 0 means DuckDB's default (one per CPU). */
   @Transform(toInt) @IsInt() @Min(0) @Max(256) DUCKDB_THREADS = 0;
@@ -86,8 +96,9 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) @Max(1000) ROWS_PAGE_MAX_LIMIT = 1000;
 
   @Transform(toInt) @IsInt() @Min(1) @Max(3600) SANDBOX_TIMEOUT_SECONDS = 30;
-  @Transform(toInt) @IsInt() @Min(128) @Max(65536) SANDBOX_MAX_MEMORY_MB = 512;
-  @Transform(toInt) @IsInt() @Min(1) @Max(50_000_000) SANDBOX_MAX_OUTPUT_ROWS = 100_000;
+  @Transform(toInt) @IsInt() @Min(64) @Max(65536) SANDBOX_MAX_MEMORY_MB = 512;
+  @Transform(toInt) @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER) SANDBOX_MAX_OUTPUT_ROWS =
+    100_000;
   @Transform(toInt) @IsInt() @Min(1024) @Max(64 * 1024 * 1024) MAX_OUTPUT_BYTES = 1024 * 1024;
   @Transform(lower) @IsIn(['auto', 'bwrap', 'process']) SANDBOX_ISOLATION = 'auto';
   @Transform(toBool) @IsBoolean() SANDBOX_ALLOW_WEAK_ISOLATION = false;
@@ -95,7 +106,7 @@ export class EnvironmentVariables {
   /** 0 means "one per CPU". */
   @Transform(toInt) @IsInt() @Min(0) @Max(64) SANDBOX_MAX_CONCURRENCY = 0;
   @Transform(toInt) @IsInt() @Min(0) @Max(16) SANDBOX_POOL_SIZE = 2;
-  @Transform(toInt) @IsInt() @Min(1) @Max(1000) PREVIEW_ROW_COUNT = 50;
+  @Transform(toInt) @IsInt() @Min(1) @Max(10_000) PREVIEW_ROW_COUNT = 50;
   /** Size cap of each sandbox's scratch tmpfs (its only writable place); counts as RAM. */
   @Transform(toInt) @IsInt() @Min(1) @Max(65536) SANDBOX_SCRATCH_MB = 64;
   /** Cap on the encoded DataFrame a job hands back; larger output kills the job. */
@@ -107,7 +118,13 @@ export class EnvironmentVariables {
   @Transform(lower)
   @IsIn(['trace', 'debug', 'info', 'warn', 'warning', 'error', 'fatal', 'critical'])
   LOG_LEVEL = 'info';
-  @Transform(toInt) @IsInt() @Min(1024) @Max(1024 * 1024 * 1024) LOG_MAX_BYTES = 10 * 1024 * 1024;
+  /** Also write log lines to stdout (the file in LOG_DIR is always written). */
+  @Transform(toBool) @IsBoolean() LOG_STDOUT = true;
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(Number.MAX_SAFE_INTEGER)
+  LOG_MAX_BYTES = 10 * 1024 * 1024;
   @Transform(toInt) @IsInt() @Min(0) @Max(100) LOG_BACKUP_COUNT = 5;
 
   @IsString() ANTHROPIC_API_KEY = '';
@@ -115,9 +132,10 @@ export class EnvironmentVariables {
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   ANTHROPIC_BASE_URL?: string;
   @IsString() @MinLength(1) ANTHROPIC_MODEL = 'claude-sonnet-4-6';
-  @Transform(toInt) @IsInt() @Min(64) @Max(64000) REFINE_MAX_TOKENS = 2048;
-  @Transform(toInt) @IsInt() @Min(64) @Max(64000) CODEGEN_MAX_TOKENS = 4096;
-  @Transform(toNumber) @IsNumber() @Min(0) @Max(1) AI_TEMPERATURE = 0.2;
+  @Transform(toInt) @IsInt() @Min(1) @Max(128_000) REFINE_MAX_TOKENS = 2048;
+  @Transform(toInt) @IsInt() @Min(1) @Max(128_000) CODEGEN_MAX_TOKENS = 8192;
+  /** Accepted for the seed's .env files, never sent: API version 2026-10-21 refuses it. */
+  @IsOptional() @Transform(toNumber) @IsNumber() @Min(0) @Max(1) AI_TEMPERATURE?: number;
   @Transform(toInt) @IsInt() @Min(1) @Max(600) AI_REQUEST_TIMEOUT_SECONDS = 120;
   @Transform(toInt) @IsInt() @Min(0) @Max(10) AI_MAX_RETRIES = 2;
 
@@ -155,9 +173,11 @@ function describe(error: ValidationError): string {
 export function validateEnvironment(raw: Record<string, string | undefined>): EnvironmentVariables {
   const known = Object.keys(new EnvironmentVariables());
   const input: Record<string, string> = {};
-  for (const key of [...known, 'ANTHROPIC_BASE_URL']) {
+  for (const key of new Set([...known, ...OPTIONAL_VARIABLES])) {
     const value = raw[key];
-    if (value !== undefined && !(key === 'ANTHROPIC_BASE_URL' && value === '')) input[key] = value;
+    if (value !== undefined && !(OPTIONAL_VARIABLES.includes(key) && value.trim() === '')) {
+      input[key] = value;
+    }
   }
   const env = plainToInstance(EnvironmentVariables, input, { exposeDefaultValues: true });
   const errors = validateSync(env, { skipMissingProperties: false });

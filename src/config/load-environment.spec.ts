@@ -1,8 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadEnvironment } from './env-files.config';
+import { loggingConfig } from './configuration';
+import { decodeEnvFile, loadEnvironment } from './load-environment';
 import { InvalidConfigurationError } from './environment';
+
+const WINDOWS_ENV = 'APP_ENV=staging\r\nANTHROPIC_MODEL=claude-café\r\nPORT=8123\r\n';
 
 describe('loadEnvironment', () => {
   const dirWith = (files: Record<string, string>): string => {
@@ -58,7 +61,7 @@ describe('loadEnvironment', () => {
           MAX_UPLOAD_SIZE_MB: '0',
           ALLOWED_ORIGINS: 'http://x',
           AI_TEMPERATURE: '3',
-          APP_ENV: 'staging',
+          APP_ENV: 'qa',
           ANTHROPIC_API_KEY: '',
         },
         dirWith({}),
@@ -75,5 +78,81 @@ describe('loadEnvironment', () => {
       'MAX_UPLOAD_SIZE_MB',
       'PORT',
     ]);
+  });
+
+  it("has the seed's defaults", () => {
+    expect(loadEnvironment({}, dirWith({}))).toMatchObject({
+      MAX_UPLOAD_SIZE_MB: 50,
+      CODEGEN_MAX_TOKENS: 8192,
+      REFINE_MAX_TOKENS: 2048,
+      PREVIEW_ROW_COUNT: 50,
+      SANDBOX_TIMEOUT_SECONDS: 30,
+      SANDBOX_MAX_MEMORY_MB: 512,
+      LOG_STDOUT: true,
+    });
+  });
+
+  it("accepts the seed's .env.example as its users wrote it: staging, upper-case levels, inline comments", () => {
+    const seed = [
+      'APP_ENV=staging                  # development | staging | production',
+      'MAX_UPLOAD_SIZE_MB=500',
+      'SESSION_TTL_SECONDS=2592000',
+      'SANDBOX_TIMEOUT_SECONDS=5',
+      'SANDBOX_MAX_MEMORY_MB=64',
+      'SANDBOX_MAX_OUTPUT_ROWS=100000000',
+      'PREVIEW_ROW_COUNT=500',
+      'LOG_LEVEL=WARNING                # DEBUG | INFO | WARNING | ERROR | CRITICAL',
+      'LOG_MAX_BYTES=4294967296',
+      'REFINE_MAX_TOKENS=256',
+      'CODEGEN_MAX_TOKENS=32768',
+      'AI_TEMPERATURE=0.2',
+      'AI_REQUEST_TIMEOUT_SECONDS=10',
+    ].join('\r\n');
+    const env = loadEnvironment({}, dirWith({ '.env': seed }));
+    expect(env).toMatchObject({
+      APP_ENV: 'staging',
+      MAX_UPLOAD_SIZE_MB: 500,
+      SANDBOX_MAX_MEMORY_MB: 64,
+      SANDBOX_MAX_OUTPUT_ROWS: 100_000_000,
+      LOG_MAX_BYTES: 4294967296,
+      CODEGEN_MAX_TOKENS: 32768,
+      AI_TEMPERATURE: 0.2,
+    });
+    const levels = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'].map(
+      (LOG_LEVEL) =>
+        loggingConfig.fromEnvironment(loadEnvironment({ LOG_LEVEL }, dirWith({}))).level,
+    );
+    expect(levels).toEqual(['debug', 'info', 'warn', 'error', 'fatal']);
+  });
+
+  it('leaves AI_TEMPERATURE unset unless given (it is never sent)', () => {
+    expect(loadEnvironment({}, dirWith({})).AI_TEMPERATURE).toBeUndefined();
+    expect(loadEnvironment({ AI_TEMPERATURE: '' }, dirWith({})).AI_TEMPERATURE).toBeUndefined();
+  });
+
+  it.each([
+    ['UTF-8 with BOM', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(WINDOWS_ENV)])],
+    [
+      'UTF-16 LE with BOM',
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(WINDOWS_ENV, 'utf16le')]),
+    ],
+    [
+      'UTF-16 BE with BOM',
+      Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(WINDOWS_ENV, 'utf16le').swap16()]),
+    ],
+    ['UTF-16 LE without BOM', Buffer.from(WINDOWS_ENV, 'utf16le')],
+  ])('reads a .env file written as %s', (_name, bytes) => {
+    const dir = dirWith({});
+    writeFileSync(join(dir, '.env'), bytes);
+    writeFileSync(join(dir, '.env.staging'), bytes.subarray(0, 0));
+    expect(loadEnvironment({}, dir)).toMatchObject({
+      APP_ENV: 'staging',
+      ANTHROPIC_MODEL: 'claude-café',
+      PORT: 8123,
+    });
+  });
+
+  it('decodes plain UTF-8 unchanged', () => {
+    expect(decodeEnvFile(Buffer.from('A=é\n'))).toBe('A=é\n');
   });
 });

@@ -6,7 +6,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import * as XLSX from 'xlsx';
-import { BadRequest, OutputNotAvailable } from '../common/errors/domain-errors';
+import { UnusableRequest, OutputNotAvailable } from '../common/errors/domain-errors';
 import { storageConfig } from '../config/configuration';
 import { columnIdent, DuckDbService, quoteIdent, quoteLiteral } from '../duckdb/duckdb.service';
 import { ExecutionService } from './execution.service';
@@ -94,14 +94,14 @@ export class OutputExportService {
     const job = this.executions.get(sessionId, jobId);
     const wanted = format.toLowerCase();
     if (!isFormat(wanted)) {
-      throw new BadRequest(
+      throw new UnusableRequest(
         `Unknown format '${format.slice(0, 20)}'; use one of: ${OUTPUT_FORMATS.join(', ')}`,
       );
     }
     if (job.status !== 'success' || !job.outputTable)
       throw new OutputNotAvailable(jobId, job.status);
     if (wanted === 'xlsx' && (job.outputRowCount ?? 0) > XLSX_MAX_ROWS) {
-      throw new BadRequest(
+      throw new UnusableRequest(
         `The output has more rows than a spreadsheet holds (${XLSX_MAX_ROWS}); use csv or parquet`,
       );
     }

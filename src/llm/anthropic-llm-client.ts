@@ -67,6 +67,12 @@ export class AnthropicLlmClient extends LlmClient {
       logLevel: 'info',
       logger: this.sdkLogger(),
     });
+    if (cfg.temperature !== undefined) {
+      this.logger.warn(
+        `AI_TEMPERATURE=${cfg.temperature} is ignored: the Messages API version this SDK speaks (2026-10-21) refuses sampling parameters for every model`,
+        LOG_CONTEXT,
+      );
+    }
   }
 
   ensureReady(): void {
@@ -162,7 +168,7 @@ export class AnthropicLlmClient extends LlmClient {
     const user: Anthropic.TextBlockParam[] = [];
     if (context) user.push({ type: 'text', text: context, cache_control: { type: 'ephemeral' } });
     user.push({ type: 'text', text: task });
-    // No temperature: API version 2026-10-21, which SDK 1.x speaks, rejects sampling parameters.
+    // No temperature (AI_TEMPERATURE): API version 2026-10-21 answers 400 to sampling parameters.
     return {
       model: this.cfg.model,
       max_tokens: request.maxTokens,

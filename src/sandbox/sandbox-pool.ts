@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { ServiceUnavailable } from '../common/errors/domain-errors';
+import { WorkNotAccepted } from '../common/errors/domain-errors';
 import { AppLogger } from '../common/logging/app-logger.service';
 import { sandboxConfig } from '../config/configuration';
 import { limitsArgument, RunnerProcess } from './runner-process';
@@ -50,7 +50,7 @@ export class SandboxPool implements OnModuleInit, BeforeApplicationShutdown {
    * `hostInputFile` before running the job.
    */
   acquire(sessionId?: string): RunnerProcess {
-    if (this.closed) throw new ServiceUnavailable('The server is shutting down');
+    if (this.closed) throw new WorkNotAccepted('The server is shutting down');
     const primed = sessionId === undefined ? undefined : this.primed.get(sessionId);
     if (primed?.alive && primed.preloaded && sessionId !== undefined) {
       this.primed.delete(sessionId);

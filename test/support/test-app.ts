@@ -7,6 +7,9 @@ import { join, resolve } from 'node:path';
 import request from 'supertest';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
+import { allConfigs } from '../../src/config/configuration';
+import { EnvironmentVariables } from '../../src/config/environment';
+import { loadEnvironment } from '../../src/config/load-environment';
 
 /** Copies of the shared corpus and fidelity cases, kept in step by scripts/sync-fixtures.sh. */
 export const FIXTURES_DIR = resolve(__dirname, '../fixtures');
@@ -33,7 +36,6 @@ export async function startTestApp(
   const root = mkdtempSync(join(tmpdir(), 'acb-test-'));
   const vars: Record<string, string> = {
     APP_ENV: 'test',
-    ENV_FILE_DIR: root,
     INBOUND_DIR: join(root, 'inbound'),
     TEMP_DIR: join(root, 'tmp'),
     LOG_DIR: join(root, 'logs'),
@@ -41,32 +43,27 @@ export async function startTestApp(
     LOG_LEVEL: 'debug',
     ...env,
   };
-  const previous: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(vars)) {
-    previous[k] = process.env[k];
-    process.env[k] = v;
-  }
-  const restore = (): void => {
-    for (const [k, v] of Object.entries(previous)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  };
   let app: INestApplication | undefined;
+  let config: EnvironmentVariables;
   try {
-    const moduleRef = await override(Test.createTestingModule({ imports: [AppModule] })).compile();
+    // Each app gets its configuration from these variables; process.env stays untouched.
+    config = loadEnvironment({ ...process.env, ...vars }, root);
+    let builder = Test.createTestingModule({ imports: [AppModule] });
+    for (const area of allConfigs) {
+      builder = builder.overrideProvider(area.KEY).useValue(area.fromEnvironment(config));
+    }
+    const moduleRef = await override(builder).compile();
     app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
     configureApp(app as NestExpressApplication);
     await app.init();
   } catch (error) {
     // A start that fails half way may have spawned sandboxes or opened DuckDB: close them.
     await app?.close().catch(() => undefined);
-    restore();
     rmSync(root, { recursive: true, force: true });
     throw error;
   }
   const started = app;
-  const prefix = process.env.API_PREFIX ?? '/api/v1';
+  const prefix = config.API_PREFIX;
   return {
     app: started,
     http: started.getHttpServer(),
@@ -74,7 +71,6 @@ export async function startTestApp(
     prefix,
     async close() {
       await started.close();
-      restore();
       rmSync(root, { recursive: true, force: true });
     },
   };

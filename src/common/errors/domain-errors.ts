@@ -1,8 +1,22 @@
+/** One code per kind of failure; the global filter's `Record` gives each its HTTP status. */
+export type DomainErrorCode =
+  | 'session_not_found'
+  | 'job_not_found'
+  | 'output_not_available'
+  | 'upload_rejected'
+  | 'upload_too_large'
+  | 'code_rejected'
+  | 'unusable_request'
+  | 'model_unavailable'
+  | 'work_not_accepted';
+
 /**
- * Errors the services throw; the global filter maps each to one HTTP status.
+ * Errors the services throw; the global filter maps each code to one HTTP status.
  * Messages are written for the person using the app: no paths, no stack, no secrets.
  */
 export abstract class DomainError extends Error {
+  abstract readonly code: DomainErrorCode;
+
   protected constructor(message: string) {
     super(message);
     this.name = new.target.name;
@@ -10,12 +24,16 @@ export abstract class DomainError extends Error {
 }
 
 export class SessionNotFound extends DomainError {
+  readonly code = 'session_not_found';
+
   constructor(readonly sessionId: string) {
     super(`Session '${sessionId}' not found`);
   }
 }
 
 export class JobNotFound extends DomainError {
+  readonly code = 'job_not_found';
+
   constructor(readonly jobId: string) {
     super(`Job '${jobId}' not found`);
   }
@@ -23,6 +41,8 @@ export class JobNotFound extends DomainError {
 
 /** The job exists but has no output (yet, or ever). */
 export class OutputNotAvailable extends DomainError {
+  readonly code = 'output_not_available';
+
   constructor(
     readonly jobId: string,
     status: string,
@@ -33,12 +53,16 @@ export class OutputNotAvailable extends DomainError {
 
 /** The uploaded file cannot be used; the message says why. */
 export class UploadRejected extends DomainError {
+  readonly code = 'upload_rejected';
+
   constructor(message: string) {
     super(message);
   }
 }
 
 export class UploadTooLarge extends DomainError {
+  readonly code = 'upload_too_large';
+
   constructor(readonly maxBytes: number) {
     super(`File is larger than the ${Math.round(maxBytes / (1024 * 1024))} MB upload limit`);
   }
@@ -46,13 +70,17 @@ export class UploadTooLarge extends DomainError {
 
 /** Code failed the static check before running. */
 export class CodeRejected extends DomainError {
+  readonly code = 'code_rejected';
+
   constructor(readonly violations: string[]) {
     super(`Code rejected: ${violations.join('; ')}`);
   }
 }
 
-/** A request parameter is valid JSON but not usable (unknown format, bad range). */
-export class BadRequest extends DomainError {
+/** The request cannot be served as asked: a body that is not JSON, an unknown format, a bad range. */
+export class UnusableRequest extends DomainError {
+  readonly code = 'unusable_request';
+
   constructor(message: string) {
     super(message);
   }
@@ -60,13 +88,17 @@ export class BadRequest extends DomainError {
 
 /** The AI model cannot be used (no API key configured, and the like). */
 export class ModelUnavailable extends DomainError {
+  readonly code = 'model_unavailable';
+
   constructor(message: string) {
     super(message);
   }
 }
 
-/** The service cannot take the work now (queue full, sandbox refused to start). */
-export class ServiceUnavailable extends DomainError {
+/** The service cannot take the work now (queue full, no usable sandbox, shutting down). */
+export class WorkNotAccepted extends DomainError {
+  readonly code = 'work_not_accepted';
+
   constructor(message: string) {
     super(message);
   }

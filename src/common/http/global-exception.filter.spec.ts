@@ -1,14 +1,14 @@
 import { ArgumentsHost, BadRequestException, HttpStatus } from '@nestjs/common';
 import {
-  BadRequest,
   CodeRejected,
   JobNotFound,
   ModelUnavailable,
   OutputNotAvailable,
-  ServiceUnavailable,
   SessionNotFound,
   UploadRejected,
   UploadTooLarge,
+  UnusableRequest,
+  WorkNotAccepted,
 } from '../errors/domain-errors';
 import { AppLogger } from '../logging/app-logger.service';
 import { GlobalExceptionFilter } from './global-exception.filter';
@@ -52,13 +52,13 @@ describe('GlobalExceptionFilter', () => {
     [new UploadTooLarge(1024 * 1024), HttpStatus.PAYLOAD_TOO_LARGE, /1 MB/],
     [new UploadRejected('The file is empty'), HttpStatus.BAD_REQUEST, 'The file is empty'],
     [new CodeRejected(['line 1: import os']), HttpStatus.BAD_REQUEST, /import os/],
-    [new BadRequest('Unknown format'), HttpStatus.BAD_REQUEST, 'Unknown format'],
+    [new UnusableRequest('Unknown format'), HttpStatus.BAD_REQUEST, 'Unknown format'],
     [
       new ModelUnavailable('Set ANTHROPIC_API_KEY'),
       HttpStatus.SERVICE_UNAVAILABLE,
       /ANTHROPIC_API_KEY/,
     ],
-    [new ServiceUnavailable('busy'), HttpStatus.SERVICE_UNAVAILABLE, 'busy'],
+    [new WorkNotAccepted('busy'), HttpStatus.SERVICE_UNAVAILABLE, 'busy'],
   ])('maps %p', (error, status, detail) => {
     const { res, host } = fakeHttp();
     filter.catch(error, host);

@@ -1,38 +1,20 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import {
-  BadRequest,
-  CodeRejected,
-  DomainError,
-  JobNotFound,
-  ModelUnavailable,
-  OutputNotAvailable,
-  ServiceUnavailable,
-  SessionNotFound,
-  UploadRejected,
-  UploadTooLarge,
-} from '../errors/domain-errors';
+import { DomainError, DomainErrorCode } from '../errors/domain-errors';
 import { AppLogger } from '../logging/app-logger.service';
 
-function statusFor(error: DomainError): number {
-  switch (true) {
-    case error instanceof SessionNotFound:
-    case error instanceof JobNotFound:
-    case error instanceof OutputNotAvailable:
-      return HttpStatus.NOT_FOUND;
-    case error instanceof UploadTooLarge:
-      return HttpStatus.PAYLOAD_TOO_LARGE;
-    case error instanceof UploadRejected:
-    case error instanceof CodeRejected:
-    case error instanceof BadRequest:
-      return HttpStatus.BAD_REQUEST;
-    case error instanceof ModelUnavailable:
-    case error instanceof ServiceUnavailable:
-      return HttpStatus.SERVICE_UNAVAILABLE;
-    default:
-      return HttpStatus.INTERNAL_SERVER_ERROR;
-  }
-}
+/** Every code needs a status here, or the type check fails: no domain error falls to 500. */
+const STATUS_OF: Record<DomainErrorCode, HttpStatus> = {
+  session_not_found: HttpStatus.NOT_FOUND,
+  job_not_found: HttpStatus.NOT_FOUND,
+  output_not_available: HttpStatus.NOT_FOUND,
+  upload_too_large: HttpStatus.PAYLOAD_TOO_LARGE,
+  upload_rejected: HttpStatus.BAD_REQUEST,
+  code_rejected: HttpStatus.BAD_REQUEST,
+  unusable_request: HttpStatus.BAD_REQUEST,
+  model_unavailable: HttpStatus.SERVICE_UNAVAILABLE,
+  work_not_accepted: HttpStatus.SERVICE_UNAVAILABLE,
+};
 
 /** Turns Nest's `{message, error, statusCode}` bodies into the contract's `{detail}`. */
 function detailOf(exception: HttpException): unknown {
@@ -58,7 +40,7 @@ export class GlobalExceptionFilter implements ExceptionFilter {
     let detail: unknown;
 
     if (exception instanceof DomainError) {
-      status = statusFor(exception);
+      status = STATUS_OF[exception.code];
       detail = exception.message;
     } else if (exception instanceof HttpException) {
       status = exception.getStatus();

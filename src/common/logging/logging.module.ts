@@ -9,8 +9,7 @@ import { AppLogger } from './app-logger.service';
     {
       provide: AppLogger,
       inject: [loggingConfig.KEY],
-      useFactory: (cfg: ConfigType<typeof loggingConfig>) =>
-        new AppLogger({ ...cfg, stdout: process.env.LOG_STDOUT !== 'false' }),
+      useFactory: (cfg: ConfigType<typeof loggingConfig>) => new AppLogger(cfg),
     },
   ],
   exports: [AppLogger],

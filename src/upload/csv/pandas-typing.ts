@@ -186,6 +186,7 @@ export async function applyPandasTypes(
     const candidate = guesses[i]?.candidate;
     return candidate === null ? [] : [[i, candidate ?? 'any']];
   });
+  // A file with a header and no row keeps every column object, as in pandas.
   if (scans.length > 0 && rows > 0) {
     const got = await scanText(conn, t, scans, cols);
     for (const [i] of scans) {
@@ -193,9 +194,7 @@ export async function applyPandasTypes(
       const n = present[i];
       const missing = n < rows;
       const c = cols[i];
-      if (rows === 0) {
-        dtypes[i] = 'object';
-      } else if (n === 0) {
+      if (n === 0) {
         // pandas reads a column with no value at all as float64 NaN.
         conversions.push({ column: i, type: 'DOUBLE', using: 'CAST(NULL AS DOUBLE)' });
         dtypes[i] = 'float64';
