@@ -6,12 +6,12 @@ import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { drainOnSignals } from './common/http/graceful-shutdown';
 import { appConfig, httpConfig } from './config/configuration';
-import { loadEnvironment } from './config/env-files.config';
+import { environment } from './config/load-environment';
 import { InvalidConfigurationError } from './config/environment';
 
 async function bootstrap(): Promise<void> {
   // Validate first so every bad variable is listed in one message, before Nest starts.
-  loadEnvironment();
+  environment();
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
     bodyParser: false,
     bufferLogs: true,
