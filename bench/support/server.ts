@@ -61,11 +61,14 @@ export interface BenchServer {
 }
 
 /** Starts the built server (`dist/main.js`) as its own process, as production runs it. */
-export async function startServer(env: Record<string, string> = {}): Promise<BenchServer> {
+export async function startServer(
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Promise<BenchServer> {
   ensureFreshBuild();
   const root = mkdtempSync(join(tmpdir(), 'acb-bench-'));
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const child: ChildProcess = spawn(process.execPath, ['dist/main.js'], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], {
     cwd: ROOT,
     env: {
       ...process.env,

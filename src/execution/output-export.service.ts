@@ -5,7 +5,6 @@ import { createReadStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import * as XLSX from 'xlsx';
 import { UnusableRequest, OutputNotAvailable } from '../common/errors/domain-errors';
 import { storageConfig } from '../config/configuration';
 import { columnIdent, DuckDbService, quoteIdent, quoteLiteral } from '../duckdb/duckdb.service';
@@ -20,6 +19,7 @@ import {
 } from './output-columns';
 import { XLSX_MAX_CELL_CHARS } from './output-store.service';
 import { renamedParquet } from './parquet-footer';
+import { writeXlsx } from './xlsx-export';
 
 export const OUTPUT_FORMATS = ['csv', 'parquet', 'xlsx', 'json'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -188,12 +188,16 @@ export class OutputExportService {
     }
   }
 
-  /** Typed cells: numbers (dates and times with their number format), booleans, text. */
-  private async xlsx({ table, columns }: StoredJob): Promise<Readable> {
+  /**
+   * Typed cells: numbers (dates and times with their number format), booleans, text.
+   * DuckDB writes the cells' values, a worker thread the workbook (xlsx-export.ts).
+   */
+  private async xlsx({ table, columns, rows }: StoredJob): Promise<Readable> {
     const plans = columns.map((c, i) => xlsxValue(c, columnIdent(i)));
     const select: string[] = [];
-    const at = plans.map((plan) => {
-      const slot = (sql: string | undefined): number => (sql ? select.push(sql) - 1 : -1);
+    const slots = plans.map((plan) => {
+      const slot = (sql: string | undefined): number =>
+        sql ? select.push(`${sql} AS v${select.length}`) - 1 : -1;
       return {
         number: slot(plan.number),
         text: slot(plan.text),
@@ -201,36 +205,24 @@ export class OutputExportService {
         format: plan.format,
       };
     });
-    const data = await this.duckdb.withConnection(async (conn) =>
-      (
-        await conn.runAndReadAll(
-          `SELECT ${select.join(', ')} FROM ${quoteIdent(table)} ORDER BY rowid`,
-        )
-      ).getRows(),
-    );
-    const sheet: XLSX.WorkSheet = {};
-    columns.forEach((c, j) => {
-      sheet[XLSX.utils.encode_cell({ r: 0, c: j })] = { t: 's', v: c.name };
-    });
-    data.forEach((row, r) => {
-      at.forEach((slots, j) => {
-        const text = slots.text >= 0 ? row[slots.text] : null;
-        const number = slots.number >= 0 ? row[slots.number] : null;
-        const flag = slots.bool >= 0 ? row[slots.bool] : null;
-        let cell: XLSX.CellObject | null = null;
-        if (typeof text === 'string') cell = { t: 's', v: text.slice(0, XLSX_MAX_CELL_CHARS) };
-        else if (typeof number === 'number')
-          cell = slots.format ? { t: 'n', v: number, z: slots.format } : { t: 'n', v: number };
-        else if (typeof flag === 'boolean') cell = { t: 'b', v: flag };
-        if (cell) sheet[XLSX.utils.encode_cell({ r: r + 1, c: j })] = cell;
+    const values = await this.copy(table, select, 'FORMAT parquet');
+    const file = `${values}.xlsx`;
+    try {
+      await writeXlsx({
+        parquetFile: values,
+        outFile: file,
+        names: columns.map((c) => c.name),
+        formats: slots.map((s) => (s.number >= 0 ? s.format : undefined)),
+        slots,
+        rows,
+        maxCellChars: XLSX_MAX_CELL_CHARS,
       });
-    });
-    sheet['!ref'] = XLSX.utils.encode_range({
-      s: { r: 0, c: 0 },
-      e: { r: data.length, c: Math.max(columns.length - 1, 0) },
-    });
-    const book = XLSX.utils.book_new();
-    XLSX.utils.book_append_sheet(book, sheet, 'output');
-    return Readable.from([XLSX.write(book, { type: 'buffer', bookType: 'xlsx' }) as Buffer]);
+    } catch (error) {
+      await rm(file, { force: true });
+      throw error;
+    } finally {
+      await rm(values, { force: true });
+    }
+    return streamFile(file, Buffer.alloc(0));
   }
 }

@@ -1,0 +1,228 @@
+/**
+ * Is the API's event loop free? GET /health latency (p50/p99/max), probed from a process
+ * of its own, beside the idle figure of the same server:
+ *   (a) idle;
+ *   (b) under mixed load: 30 uploads of a 20k-row CSV, 20 streamed generations (the
+ *       fake Anthropic server as the model) and 20 jobs, all at once;
+ *   (c) while a 100,000 x 40 output downloads as XLSX.
+ * Goal: p99 < 100 ms under load. The time a code check takes (POST /execute of code the
+ * checker refuses, answered 400) is printed idle and under load too.
+ * `BENCH_CPU_PROF=<dir>` writes a V8 CPU profile of the server (node --cpu-prof) there.
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { FakeAnthropic, textReply } from '../test/support/fake-anthropic';
+import { probeHealth } from './support/health-probe';
+import { BenchServer, curlUpload, DATA_DIR, percentile, startServer } from './support/server';
+
+const API_KEY = 'sk-ant-bench-0000000000000000';
+const UPLOADS = 30;
+const UPLOAD_ROWS = 20_000;
+const GENERATIONS = 20;
+const GENERATION_DELTAS = 120;
+const DELTA_GAP_MS = 10;
+const JOBS = 20;
+const IDLE_MS = 3000;
+const XLSX_ROWS = 100_000;
+const XLSX_COLUMNS = 40;
+const P99_GOAL_MS = 100;
+const CHECKS = 10;
+const REGIONS = ['north', 'south', 'east', 'west', 'central'];
+
+const JOB_CODE = `import pandas as pd
+
+def transform(df):
+    return df.groupby("region", as_index=False)["amount"].sum()
+`;
+const REFUSED_CODE = `import os
+
+def transform(df):
+    return df
+`;
+/** 40 columns of every kind the XLSX writer handles: numbers, text, booleans, dates. */
+const WIDE_CODE = `import pandas as pd
+import numpy as np
+
+def transform(df):
+    n = ${XLSX_ROWS}
+    i = np.arange(n)
+    cols = {}
+    for k in range(${XLSX_COLUMNS}):
+        kind = k % 5
+        if kind == 0:
+            cols[f"int_{k}"] = i * (k + 1)
+        elif kind == 1:
+            cols[f"float_{k}"] = i / (k + 3)
+        elif kind == 2:
+            cols[f"text_{k}"] = pd.Series(i % 997).astype(str).radd("item ")
+        elif kind == 3:
+            cols[f"flag_{k}"] = i % 3 == 0
+        else:
+            cols[f"day_{k}"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(i % 1000, unit="h")
+    return pd.DataFrame(cols)
+`;
+
+async function generateCsv(path: string, rows: number): Promise<void> {
+  if (existsSync(path)) return;
+  mkdirSync(DATA_DIR, { recursive: true });
+  const out = createWriteStream(path);
+  out.write('id,customer,amount,region,order_date,paid\n');
+  for (let i = 0; i < rows; i++) {
+    const day = String((i % 28) + 1).padStart(2, '0');
+    const line = `${i},customer_${i % 5000},${((i * 7919) % 100000) / 100},${REGIONS[i % 5]},2024-03-${day},${i % 3 === 0}\n`;
+    if (!out.write(line)) await new Promise<void>((r) => out.once('drain', () => r()));
+  }
+  await new Promise<void>((r) => out.end(() => r()));
+}
+
+async function post(url: string, body: unknown): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+async function runJob(api: string, sessionId: string, code: string): Promise<void> {
+  const res = await post(`${api}/execute`, { session_id: sessionId, code });
+  if (!res.ok) throw new Error(`execute answered ${res.status}: ${await res.text()}`);
+  const { job_id } = (await res.json()) as { job_id: string };
+  for (;;) {
+    const job = (await (await fetch(`${api}/execute/${sessionId}/${job_id}`)).json()) as {
+      status: string;
+      error_message: string | null;
+    };
+    if (job.status === 'success') return;
+    if (job.status === 'error') throw new Error(`job failed: ${job.error_message}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Milliseconds until a refused code gets its 400 (the check, and nothing else, runs). */
+async function timeCheck(api: string, sessionId: string): Promise<number> {
+  const started = performance.now();
+  const res = await post(`${api}/execute`, { session_id: sessionId, code: REFUSED_CODE });
+  await res.arrayBuffer();
+  if (res.status !== 400) throw new Error(`a refused code answered ${res.status}`);
+  return performance.now() - started;
+}
+
+async function generate(api: string, sessionId: string): Promise<void> {
+  const res = await post(`${api}/codegen/generate`, {
+    session_id: sessionId,
+    refined_prompt: 'Sum the amount per region and keep one row per region, sorted by region.',
+  });
+  if (!res.ok) throw new Error(`generate answered ${res.status}`);
+  await res.arrayBuffer();
+}
+
+function curlDownload(url: string): Promise<{ bytes: number; seconds: number }> {
+  return new Promise((resolve, reject) => {
+    const curl = spawn('curl', [
+      '-s',
+      '-f',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{size_download} %{time_total}',
+      url,
+    ]);
+    let out = '';
+    curl.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    curl.on('error', reject);
+    curl.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`download failed (curl ${code})`));
+      const [bytes, seconds] = out.split(' ').map(Number);
+      resolve({ bytes, seconds });
+    });
+  });
+}
+
+const row = (label: string, values: number[]): string =>
+  `${label.padEnd(34)} n=${String(values.length).padStart(5)}  p50 ${percentile(values, 50).toFixed(1).padStart(7)} ms  p99 ${percentile(values, 99).toFixed(1).padStart(7)} ms  max ${Math.max(
+    ...values,
+  )
+    .toFixed(1)
+    .padStart(7)} ms`;
+
+async function idle(server: BenchServer): Promise<number[]> {
+  const probe = probeHealth(server.url);
+  await new Promise((r) => setTimeout(r, IDLE_MS));
+  return probe.stop();
+}
+
+export async function run(): Promise<void> {
+  const csv = join(DATA_DIR, `responsiveness-${UPLOAD_ROWS}.csv`);
+  await generateCsv(csv, UPLOAD_ROWS);
+  const fake = await FakeAnthropic.start(API_KEY);
+  const profileDir = process.env.BENCH_CPU_PROF;
+  const server = await startServer(
+    { ANTHROPIC_API_KEY: API_KEY, ANTHROPIC_BASE_URL: fake.url },
+    profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+  );
+  const api = `${server.url}/api/v1`;
+  try {
+    const session = (await curlUpload(server.url, csv)).body.session_id as string;
+    await runJob(api, session, JOB_CODE);
+    const checksIdle: number[] = [];
+    for (let i = 0; i < CHECKS; i++) checksIdle.push(await timeCheck(api, session));
+
+    const idleBefore = await idle(server);
+
+    fake.reset();
+    const code = JOB_CODE.match(/.{1,8}/gs) ?? [];
+    for (let i = 0; i < GENERATIONS; i++) {
+      const deltas = Array.from({ length: GENERATION_DELTAS }, (_, k) => code[k % code.length]);
+      fake.enqueue(textReply(deltas, { delayMs: DELTA_GAP_MS }));
+    }
+    const probe = probeHealth(server.url);
+    const started = performance.now();
+    const checksLoaded: number[] = [];
+    await Promise.all([
+      ...Array.from({ length: UPLOADS }, () => curlUpload(server.url, csv)),
+      ...Array.from({ length: GENERATIONS }, () => generate(api, session)),
+      ...Array.from({ length: JOBS }, () => runJob(api, session, JOB_CODE)),
+      (async () => {
+        for (let i = 0; i < CHECKS; i++) checksLoaded.push(await timeCheck(api, session));
+      })(),
+    ]);
+    const loadSeconds = (performance.now() - started) / 1000;
+    const loaded = await probe.stop();
+
+    await runJob(api, session, WIDE_CODE);
+    const jobs = (await (await fetch(`${api}/sessions/${session}`)).json()) as {
+      jobs: { job_id: string; output_row_count: number | null }[];
+    };
+    const wide = jobs.jobs.find((j) => j.output_row_count === XLSX_ROWS);
+    if (!wide) throw new Error('the wide job has no output');
+    const xlsxProbe = probeHealth(server.url);
+    const download = await curlDownload(
+      `${api}/execute/${session}/${wide.job_id}/output?format=xlsx`,
+    );
+    const duringXlsx = await xlsxProbe.stop();
+    const rss = server.rssBytes();
+
+    console.log(`CPU cores: ${availableParallelism()}`);
+    console.log(row('/health idle', idleBefore));
+    console.log(row('/health under mixed load', loaded));
+    console.log(
+      `  load: ${UPLOADS} uploads (${UPLOAD_ROWS} rows), ${GENERATIONS} generations, ${JOBS} jobs, ${CHECKS} checks: ${loadSeconds.toFixed(1)} s`,
+    );
+    console.log(row(`/health during XLSX ${XLSX_ROWS}x${XLSX_COLUMNS}`, duringXlsx));
+    console.log(
+      `  download: ${(download.bytes / 1e6).toFixed(1)} MB in ${download.seconds.toFixed(1)} s; server RSS after ${(rss / 1e6).toFixed(0)} MB`,
+    );
+    console.log(row('code check (400) idle', checksIdle));
+    console.log(row('code check (400) under load', checksLoaded));
+    const p99 = percentile(loaded, 99);
+    console.log(
+      `/health p99 under load ${p99.toFixed(1)} ms vs idle ${percentile(idleBefore, 99).toFixed(1)} ms (goal < ${P99_GOAL_MS} ms): ${p99 < P99_GOAL_MS ? 'met' : 'NOT met'}`,
+    );
+  } finally {
+    await server.stop();
+    await fake.close();
+  }
+}

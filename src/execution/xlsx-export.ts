@@ -1,0 +1,55 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { XlsxColumnSlots } from './xlsx-sheet';
+
+export interface XlsxExportRequest {
+  /** The export query's rows, in order (DuckDB wrote them). */
+  parquetFile: string;
+  /** Where the workbook goes. */
+  outFile: string;
+  names: string[];
+  formats: (string | undefined)[];
+  slots: XlsxColumnSlots[];
+  rows: number;
+  maxCellChars: number;
+}
+
+export type XlsxExportReply = { ok: true } | { ok: false; error: string };
+
+const WORKER_BASENAME = 'xlsx-export.worker';
+/** Rows go through in chunks of 2,048; a wide chunk of long texts stays far below. */
+const WORKER_MAX_HEAP_MB = 512;
+let compiled: boolean | undefined;
+
+/**
+ * Writes the XLSX download in a worker thread, streamed with bounded memory, so that a
+ * large workbook costs the API's event loop nothing. From TypeScript sources (ts-jest,
+ * ts-node) a .ts file cannot be a worker entry, so a shim registers ts-node first.
+ */
+export function writeXlsx(request: XlsxExportRequest): Promise<void> {
+  const options = {
+    workerData: request,
+    resourceLimits: { maxOldGenerationSizeMb: WORKER_MAX_HEAP_MB },
+    env: {},
+  };
+  compiled ??= existsSync(join(__dirname, `${WORKER_BASENAME}.js`));
+  let worker: Worker;
+  if (compiled) worker = new Worker(join(__dirname, `${WORKER_BASENAME}.js`), options);
+  else {
+    const shim =
+      `require(${JSON.stringify(require.resolve('ts-node'))})` +
+      `.register({ transpileOnly: true, projectSearchDir: ${JSON.stringify(__dirname)} });\n` +
+      `require(${JSON.stringify(join(__dirname, `${WORKER_BASENAME}.ts`))});`;
+    worker = new Worker(shim, { ...options, eval: true });
+  }
+  return new Promise<void>((resolve, reject) => {
+    worker.once('message', (reply: XlsxExportReply) =>
+      reply.ok ? resolve() : reject(new Error(`XLSX export failed: ${reply.error}`)),
+    );
+    worker.once('error', reject);
+    worker.once('exit', (code) =>
+      reject(new Error(`XLSX export worker exited with code ${code} before replying`)),
+    );
+  }).finally(() => void worker.terminate());
+}
