@@ -35,8 +35,8 @@ if ! sandbox_ready; then
   fi
 fi
 
-# `npm install` follows package-lock.json; `npm ci` would refuse this lock because npm 11
-# records only this platform's optional binaries (@duckdb/node-bindings-*).
-npm install --no-audit --no-fund
+# Exactly the committed lock, which lists every platform's optional binaries
+# (@duckdb/node-bindings-*); after changing dependencies, commit the lock `npm install` writes.
+npm ci --no-audit --no-fund
 npm run build
 echo "setup: done"
