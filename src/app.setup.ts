@@ -4,6 +4,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import { UnusableRequest } from './common/errors/domain-errors';
+import { guardRequests } from './common/http/body-guard';
 import { securityHeaders } from './common/http/security-headers.middleware';
 import { accessLog } from './common/logging/access-log.middleware';
 import { AppLogger } from './common/logging/app-logger.service';
@@ -23,6 +24,7 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   app.use(accessLog(logger, app.get(Metrics)), securityHeaders());
   app.useBodyParser('json', { limit: '1mb' });
   app.use(explainBodyParserErrors);
+  guardRequests(app);
   app.setGlobalPrefix(cfg.apiPrefix, { exclude: ['health', 'metrics', 'docs', 'docs-json'] });
   app.enableCors({
     origin: cfg.allowedOrigins.includes('*') ? true : cfg.allowedOrigins,

@@ -122,6 +122,11 @@ export const httpConfig = configArea('http', (e) => {
   };
 });
 
+/** How downloads are written: CSV formula escaping (OWASP CSV injection) when not asked per request. */
+export const downloadConfig = configArea('download', (e) => {
+  return { escapeFormulas: e.DOWNLOAD_ESCAPE_FORMULAS };
+});
+
 export const allConfigs = [
   appConfig,
   storageConfig,
@@ -132,4 +137,5 @@ export const allConfigs = [
   aiConfig,
   loggingConfig,
   httpConfig,
+  downloadConfig,
 ];

@@ -107,6 +107,8 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(0) @Max(64) SANDBOX_MAX_CONCURRENCY = 0;
   @Transform(toInt) @IsInt() @Min(0) @Max(16) SANDBOX_POOL_SIZE = 2;
   @Transform(toInt) @IsInt() @Min(1) @Max(10_000) PREVIEW_ROW_COUNT = 50;
+  /** Default of the CSV download's `escape_formulas`: prefix formula-like text cells with '. */
+  @Transform(toBool) @IsBoolean() DOWNLOAD_ESCAPE_FORMULAS = false;
   /** Size cap of each sandbox's scratch tmpfs (its only writable place); counts as RAM. */
   @Transform(toInt) @IsInt() @Min(1) @Max(65536) SANDBOX_SCRATCH_MB = 64;
   /** Cap on the encoded DataFrame a job hands back; larger output kills the job. */

@@ -76,7 +76,10 @@ export class ExecutionController {
     @Param('job_id') jobId: string,
     @Query() query: OutputQueryDto,
   ): Promise<StreamableFile> {
-    const file = await this.exports.download(sessionId, jobId, query.format);
+    const file = await this.exports.download(sessionId, jobId, query.format, {
+      escapeFormulas:
+        query.escape_formulas === undefined ? undefined : query.escape_formulas === 'true',
+    });
     return new StreamableFile(file.stream, {
       type: file.contentType,
       disposition: `attachment; filename="${file.filename}"`,

@@ -21,6 +21,8 @@ import { JobRecord } from '../sessions/session';
  *   date        2024-03-01                "2024-03-01"                DATE                  date cell; text < 1900-03-01
  *   text        quoted as pandas (+ \r)    string                      string                text (cut at 32,767)
  * Missing values: empty in CSV, null in JSON, NULL in Parquet, an empty cell in XLSX.
+ * CSV with escape_formulas: text cells and names starting with = + - @ tab or CR get a
+ * leading ' (OWASP); XLSX text cells are typed strings, which spreadsheets never evaluate.
  */
 export type OutputColumn = JobRecord['outputSchema'][number];
 export type StoredType = OutputColumn['stored'];
@@ -152,11 +154,22 @@ function timeText(ns: string): string {
 const floatValue = (column: OutputColumn, c: string): string =>
   FLOAT32_DTYPES.has(column.dtype) ? `CAST(${c} AS FLOAT)` : c;
 
+/** What a text cell may start with that Excel and LibreOffice open as a formula (OWASP). */
+export const FORMULA_STARTS = ['=', '+', '-', '@', '\t', '\r'] as const;
+
+/** OWASP's defence against CSV injection: a single quote before a formula-like text. */
+function formulaEscaped(c: string): string {
+  const starts = FORMULA_STARTS.map((ch) => `chr(${ch.charCodeAt(0)})`).join(', ');
+  return `CASE WHEN left(${c}, 1) IN (${starts}) THEN '''' || ${c} ELSE ${c} END`;
+}
+
 /**
  * A cell of the CSV download as `out.to_csv(index=False)` writes it: VARCHAR, NULL for
  * missing (written empty), quoted where pandas quotes. `c` is the column's SQL name.
+ * `escapeFormulas` prefixes text cells that start as a formula with `'`; other types are
+ * not text cells (a -5 stays -5) and are spelled as always.
  */
-export function csvCell(column: OutputColumn, c: string): string {
+export function csvCell(column: OutputColumn, c: string, escapeFormulas = false): string {
   switch (column.stored) {
     case 'int':
     case 'uint':
@@ -174,16 +187,22 @@ export function csvCell(column: OutputColumn, c: string): string {
       return timedeltaText(column, c);
     case 'time':
       return timeText(c);
-    case 'text':
+    case 'text': {
       // pandas quotes a value holding the delimiter, a quote or a newline; we also quote a
       // carriage return, which pandas leaves bare and its own reader then breaks the row at.
-      return `CASE WHEN contains(${c}, ',') OR contains(${c}, '"') OR contains(${c}, '\n') OR contains(${c}, '\r') THEN '"' || replace(${c}, '"', '""') || '"' ELSE ${c} END`;
+      const value = escapeFormulas ? formulaEscaped(c) : c;
+      return `CASE WHEN contains(${c}, ',') OR contains(${c}, '"') OR contains(${c}, '\n') OR contains(${c}, '\r') THEN '"' || replace(${value}, '"', '""') || '"' ELSE ${value} END`;
+    }
   }
 }
 
-/** A header name or text value quoted as `csvCell` quotes text. */
-export function csvQuote(text: string): string {
-  return /[,"\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+/** A header name or text value quoted (and formula-escaped) as `csvCell` does text. */
+export function csvQuote(text: string, escapeFormulas = false): string {
+  const value =
+    escapeFormulas && (FORMULA_STARTS as readonly string[]).includes(text.charAt(0))
+      ? `'${text}`
+      : text;
+  return /[,"\r\n]/.test(text) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
 /**

@@ -6,7 +6,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { UnusableRequest, OutputNotAvailable } from '../common/errors/domain-errors';
-import { storageConfig } from '../config/configuration';
+import { downloadConfig, storageConfig } from '../config/configuration';
 import { columnIdent, DuckDbService, quoteIdent, quoteLiteral } from '../duckdb/duckdb.service';
 import { ExecutionService } from './execution.service';
 import {
@@ -34,6 +34,11 @@ const CONTENT_TYPES: Record<OutputFormat, string> = {
 const XLSX_MAX_ROWS = 1_048_575;
 /** Arguments per concat() call when a JSON row is assembled in SQL. */
 const CONCAT_ARGS = 100;
+
+export interface DownloadOptions {
+  /** CSV: prefix formula-like text cells with `'`; absent: DOWNLOAD_ESCAPE_FORMULAS. */
+  escapeFormulas?: boolean;
+}
 
 export interface OutputDownload {
   stream: Readable;
@@ -86,11 +91,17 @@ function streamFile(file: string, head: Buffer, end?: number, tail?: Buffer): Re
 export class OutputExportService {
   constructor(
     @Inject(storageConfig.KEY) private readonly storage: ConfigType<typeof storageConfig>,
+    @Inject(downloadConfig.KEY) private readonly downloads: ConfigType<typeof downloadConfig>,
     private readonly executions: ExecutionService,
     private readonly duckdb: DuckDbService,
   ) {}
 
-  async download(sessionId: string, jobId: string, format = 'csv'): Promise<OutputDownload> {
+  async download(
+    sessionId: string,
+    jobId: string,
+    format = 'csv',
+    options: DownloadOptions = {},
+  ): Promise<OutputDownload> {
     const job = this.executions.get(sessionId, jobId);
     const wanted = format.toLowerCase();
     if (!isFormat(wanted)) {
@@ -111,7 +122,7 @@ export class OutputExportService {
       rows: job.outputRowCount ?? 0,
     };
     const stream = await {
-      csv: () => this.csv(stored),
+      csv: () => this.csv(stored, options.escapeFormulas ?? this.downloads.escapeFormulas),
       json: () => this.json(stored),
       parquet: () => this.parquet(stored),
       xlsx: () => this.xlsx(stored),
@@ -140,14 +151,14 @@ export class OutputExportService {
   }
 
   /** As `out.to_csv(index=False)` writes it; the cells are quoted in SQL (csvCell). */
-  private async csv({ table, columns }: StoredJob): Promise<Readable> {
+  private async csv({ table, columns }: StoredJob, escapeFormulas: boolean): Promise<Readable> {
     const single = columns.length === 1;
     // pandas writes a row whose only field is empty as "", or the row would read as blank.
     const cells = columns.map((c, i) => {
-      const cell = csvCell(c, columnIdent(i));
+      const cell = csvCell(c, columnIdent(i), escapeFormulas);
       return single ? `COALESCE(NULLIF(${cell}, ''), '""')` : cell;
     });
-    const header = columns.map((c) => csvQuote(c.name)).join(',');
+    const header = columns.map((c) => csvQuote(c.name, escapeFormulas)).join(',');
     const file = await this.copy(table, cells, "FORMAT csv, HEADER false, QUOTE '', ESCAPE ''");
     const line = single && header === '' ? '""' : header;
     return streamFile(file, Buffer.from(`${line}\n`, 'utf8'));

@@ -4,8 +4,9 @@ import type { Request, RequestHandler, Response } from 'express';
 import multer, { MulterError } from 'multer';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { Observable } from 'rxjs';
+import { finalize, Observable } from 'rxjs';
 import { UploadRejected, UploadTooLarge } from '../common/errors/domain-errors';
 import { extensionRejected } from './upload-errors';
 import { storageConfig, uploadConfig } from '../config/configuration';
@@ -49,6 +50,12 @@ export class UploadFileInterceptor implements NestInterceptor {
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const req = context.switchToHttp().getRequest<Request>();
     const res = context.switchToHttp().getResponse<Response>();
+    if (!req.is('multipart/form-data')) {
+      req.resume();
+      throw new UploadRejected(
+        `Send the file as multipart/form-data, in the form field '${UPLOAD_FIELD}'`,
+      );
+    }
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > this.cfg.maxBytes + MULTIPART_OVERHEAD_BYTES) {
       // Refuse before reading a byte of an upload that announces itself as too big.
@@ -58,7 +65,13 @@ export class UploadFileInterceptor implements NestInterceptor {
     await new Promise<void>((resolve, reject) =>
       this.handler(req, res, (error: unknown) => (error ? reject(this.explain(error)) : resolve())),
     );
-    return next.handle();
+    // A request refused after the file landed (its form fields fail validation) must not
+    // leave the file behind; after a success the upload has already moved it away.
+    return next.handle().pipe(
+      finalize(() => {
+        if (req.file) void rm(req.file.path, { force: true });
+      }),
+    );
   }
 
   private explain(error: unknown): Error {

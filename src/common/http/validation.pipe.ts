@@ -5,6 +5,7 @@ import {
   ValidationError,
   ValidationPipe,
 } from '@nestjs/common';
+import { assertBoundedShape } from './body-guard';
 
 export interface FieldProblem {
   loc: (string | number)[];
@@ -47,7 +48,7 @@ export class ContractValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (
       metadata.type === 'body' &&
-      (value === undefined || value === null || typeof value !== 'object')
+      (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value))
     ) {
       if (metadata.metatype && !PRIMITIVES.includes(metadata.metatype)) {
         throw new UnprocessableEntityException({
@@ -56,6 +57,9 @@ export class ContractValidationPipe extends ValidationPipe {
           ],
         });
       }
+    }
+    if (metadata.type === 'body' || metadata.type === 'query') {
+      assertBoundedShape(value, metadata.type === 'body' ? 'request body' : 'query string');
     }
     try {
       return await super.transform(value, metadata);

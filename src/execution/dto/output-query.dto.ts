@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString } from 'class-validator';
+import { IsIn, IsOptional, IsString } from 'class-validator';
 import { OUTPUT_FORMATS } from '../output-export.service';
 
 export class OutputQueryDto {
@@ -8,4 +8,15 @@ export class OutputQueryDto {
   @IsOptional()
   @IsString()
   format?: string;
+
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    description:
+      'CSV: prefix text cells (and column names) that start with = + - @, a tab or a carriage ' +
+      "return with ' so that spreadsheets do not run them as formulas (OWASP CSV injection). " +
+      'Default: DOWNLOAD_ESCAPE_FORMULAS (false: the CSV is byte for byte what to_csv writes).',
+  })
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: "escape_formulas must be 'true' or 'false'" })
+  escape_formulas?: 'true' | 'false';
 }
