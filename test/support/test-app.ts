@@ -41,6 +41,10 @@ export async function startTestApp(
     LOG_DIR: join(root, 'logs'),
     LOG_STDOUT: 'false',
     LOG_LEVEL: 'debug',
+    // Suites upload and run far more than a client may per minute; access.e2e sets its own limits.
+    RATE_LIMIT_AI_MAX: '1000000',
+    RATE_LIMIT_EXECUTE_MAX: '1000000',
+    RATE_LIMIT_UPLOAD_MAX: '1000000',
     ...env,
   };
   let app: INestApplication | undefined;
