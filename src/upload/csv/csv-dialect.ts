@@ -79,33 +79,19 @@ export function analyseHead(
   const cut = options.wholeFile ? text.length : text.lastIndexOf('\n');
   const complete = cut > 0 ? text.slice(0, cut) : text;
   const lineEnding = lineEndingOf(text);
-  // The delimiter is chosen on the first lines only: parsing the whole head four times
-  // showed up on the event loop under many concurrent uploads.
-  let delimiter = options.delimiter ?? ',';
-  if (!options.delimiter) {
-    const sample = firstLines(complete, DELIMITER_SAMPLE_LINES);
-    let bestScore = score(parseHead(sample, ',').records);
-    for (const candidate of CANDIDATE_DELIMITERS.slice(1)) {
-      const s = score(parseHead(sample, candidate).records);
-      if (s > bestScore) {
-        delimiter = candidate;
-        bestScore = s;
-      }
+  if (options.delimiter)
+    return { delimiter: options.delimiter, lineEnding, ...parseHead(complete, options.delimiter) };
+  let best: HeadAnalysis = { delimiter: ',', lineEnding, ...parseHead(complete, ',') };
+  let bestScore = score(best.records);
+  for (const delimiter of CANDIDATE_DELIMITERS.slice(1)) {
+    const parsed = parseHead(complete, delimiter);
+    const s = score(parsed.records);
+    if (s > bestScore) {
+      best = { delimiter, lineEnding, ...parsed };
+      bestScore = s;
     }
   }
-  return { delimiter, lineEnding, ...parseHead(complete, delimiter) };
-}
-
-/** Lines read to choose the delimiter. */
-const DELIMITER_SAMPLE_LINES = 50;
-
-function firstLines(text: string, count: number): string {
-  let at = -1;
-  for (let i = 0; i < count; i++) {
-    at = text.indexOf('\n', at + 1);
-    if (at < 0) return text;
-  }
-  return text.slice(0, at);
+  return best;
 }
 
 /** The first line break outside double quotes; LF when there is none. */
