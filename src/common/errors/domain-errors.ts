@@ -23,11 +23,16 @@ export abstract class DomainError extends Error {
   }
 }
 
+/** Ids are UUIDs (36 characters); a longer one is cut so a message never echoes a whole path. */
+const MAX_QUOTED_ID_CHARS = 64;
+const quotedId = (id: string): string =>
+  id.length > MAX_QUOTED_ID_CHARS ? `${id.slice(0, MAX_QUOTED_ID_CHARS)}…` : id;
+
 export class SessionNotFound extends DomainError {
   readonly code = 'session_not_found';
 
   constructor(readonly sessionId: string) {
-    super(`Session '${sessionId}' not found`);
+    super(`Session '${quotedId(sessionId)}' not found`);
   }
 }
 
@@ -35,7 +40,7 @@ export class JobNotFound extends DomainError {
   readonly code = 'job_not_found';
 
   constructor(readonly jobId: string) {
-    super(`Job '${jobId}' not found`);
+    super(`Job '${quotedId(jobId)}' not found`);
   }
 }
 
