@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
+import { AiTestApp, postSse, startAiTestApp, stopAiTestApp } from './support/ai-client';
+import { errorReply, FAKE_MODEL_USAGE, textReply } from './support/fake-anthropic';
 import { startTestApp, TestApp } from './support/test-app';
 
 const TOKEN = 'metrics-token-4e8a1c7f2b9d';
@@ -132,5 +134,43 @@ describe('GET /metrics and the access log', () => {
     const text = readFileSync(file, 'utf8');
     expect(text).not.toContain(TOKEN);
     expect(text).not.toMatch(/authorization/i);
+  });
+});
+
+describe('GET /metrics counts model tokens and model errors', () => {
+  let ai: AiTestApp;
+  beforeAll(async () => {
+    ai = await startAiTestApp('a,b\n1,x\n', { METRICS_AUTH: 'false', AI_MAX_RETRIES: '0' });
+  });
+  afterAll(async () => stopAiTestApp(ai));
+
+  const scrape = async (): Promise<Map<string, number>> =>
+    parseExposition((await request(ai.t.http).get('/metrics').expect(200)).text);
+  const sum = (samples: Map<string, number>, prefix: string): number =>
+    [...samples].filter(([k]) => k.startsWith(prefix)).reduce((total, [, v]) => total + v, 0);
+  const refine = () =>
+    postSse(ai.t, '/instructions/refine', {
+      session_id: ai.sessionId,
+      raw_instructions: 'Keep the rows where a is positive.',
+    });
+
+  it('adds the usage the model reported, by kind', async () => {
+    const before = await scrape();
+    ai.fake.enqueue(textReply(['## Objective\n'], { usage: { input_tokens: 1234 } }));
+    expect((await refine()).events.at(-1)).toMatchObject({ done: true });
+    const after = await scrape();
+    const moved = (kind: string): number =>
+      sum(after, `model_tokens_total{kind="${kind}"`) -
+      sum(before, `model_tokens_total{kind="${kind}"`);
+    expect(moved('input')).toBe(1234);
+    expect(moved('cache_read')).toBe(FAKE_MODEL_USAGE.cache_read_input_tokens);
+    expect(moved('output')).toBeGreaterThan(0);
+  });
+
+  it('counts a failed model call', async () => {
+    const before = sum(await scrape(), 'model_errors_total');
+    ai.fake.enqueue(errorReply(401, 'authentication_error', 'invalid x-api-key'));
+    expect((await refine()).events.at(-1)).toMatchObject({ done: true });
+    expect(sum(await scrape(), 'model_errors_total') - before).toBe(1);
   });
 });
