@@ -72,7 +72,7 @@ export class CsvIngester implements TableIngester {
     rejectBinary(raw);
     const text = await prepareCsvText(filePath, dirname(filePath));
     const source = text.path;
-    const head = await readHead(source);
+    const head = source === filePath ? raw : await readHead(source);
     const decoded = new TextDecoder().decode(head);
     checkLooksLikeText(decoded);
     if (decoded.trim() === '') throw new UploadRejected('The file is empty');
@@ -99,12 +99,9 @@ export class CsvIngester implements TableIngester {
       : new Array<null>(width).fill(null);
     const { names, renamed } = makeUniqueColumnNames(header, options.header);
     warnings.push(...typingWarnings(typing.notes, names));
-    const rowCount = Number(
-      (await this.duckdb.queryJson(`SELECT count(*) AS n FROM ${quoteIdent(table)}`))[0].n,
-    );
     return {
       columns: names.map((name, i) => ({ name, dtype: typing.dtypes[i] })),
-      rowCount,
+      rowCount: typing.rows,
       renamedColumns: renamed,
       warnings,
     };

@@ -122,6 +122,8 @@ const CANDIDATE_OF: Record<string, Candidate> = {
 
 /** The pandas dtype of each column, and what the caller must do before it holds. */
 export interface PandasTyping {
+  /** Rows of the table. */
+  rows: number;
   dtypes: string[];
   /** What a person should know about the typing (see typingWarnings). */
   notes: TypingNote[];
@@ -179,7 +181,7 @@ export async function applyPandasTypes(
       notes.push({ column: i, kind: 'dates' });
     }
   });
-  if (rereadAsText.length > 0) return { dtypes, notes, rereadAsText };
+  if (rereadAsText.length > 0) return { rows, dtypes, notes, rereadAsText };
 
   const text = types.flatMap((type, i) => (type === 'VARCHAR' ? [i] : []));
   const scans = text.flatMap((i): [number, Candidate][] => {
@@ -224,7 +226,7 @@ export async function applyPandasTypes(
     }
   }
   await convert(conn, table, cols, conversions);
-  return { dtypes, notes, rereadAsText };
+  return { rows, dtypes, notes, rereadAsText };
 }
 
 /** Something a person should know about how one column was typed. */
