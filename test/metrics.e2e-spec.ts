@@ -8,7 +8,8 @@ import { startTestApp, TestApp } from './support/test-app';
 const TOKEN = 'metrics-token-4e8a1c7f2b9d';
 const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
 const LABELS = `\\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\\\\n]|\\\\[\\\\"n])*",?)*\\}`;
-const SAMPLE = new RegExp(`^(${NAME})(${LABELS})? (-?[0-9.e+-]+|NaN|[+-]Inf)$`);
+// Values are Go ParseFloat text: NaN and Inf in any case (prom-client writes an empty gauge as Nan).
+const SAMPLE = new RegExp(`^(${NAME})(${LABELS})? (-?[0-9.e+-]+|[Nn][Aa][Nn]|[+-]?[Ii][Nn][Ff])$`);
 const COMMENT = new RegExp(
   `^# (HELP ${NAME} .*|TYPE ${NAME} (counter|gauge|histogram|summary|untyped))$`,
 );
