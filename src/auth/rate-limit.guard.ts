@@ -1,7 +1,8 @@
 import { ExecutionContext, HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, ThrottlerLimitDetail, ThrottlerRequest } from '@nestjs/throttler';
 import type { Response } from 'express';
-import { API_CLIENT, AuthenticatedRequest } from './api-token.guard';
+import { AuthenticatedRequest } from './api-token.guard';
+import { clientKeyOf } from './client-key';
 import { RATE_LIMITED_ROUTES, routeKey } from './route-key';
 
 const WHAT: Record<string, string> = {
@@ -26,8 +27,7 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 
   protected override getTracker(req: AuthenticatedRequest): Promise<string> {
-    const client = req[API_CLIENT];
-    return Promise.resolve(client ? `token:${client}` : `ip:${req.ip ?? 'unknown'}`);
+    return Promise.resolve(clientKeyOf(req));
   }
 
   protected override throwThrottlingException(

@@ -1,6 +1,7 @@
-import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Res, UseInterceptors } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { StreamSlotInterceptor } from '../auth/stream-slot.interceptor';
 import { abortOnClientGone, ApiEventStream, writeSse } from '../common/http/sse';
 import { AppLogger } from '../common/logging/app-logger.service';
 import { CodegenService } from './codegen.service';
@@ -17,6 +18,7 @@ export class CodegenController {
 
   @Post('generate')
   @HttpCode(200)
+  @UseInterceptors(StreamSlotInterceptor)
   @ApiOperation({ summary: 'Write the transform(df) module for a specification, streamed' })
   @ApiEventStream('Python source; the joined chunks are plain Python with no Markdown fences.')
   async generate(@Body() body: GenerateCodeDto, @Res() res: Response): Promise<void> {
@@ -27,6 +29,7 @@ export class CodegenController {
 
   @Post('fix')
   @HttpCode(200)
+  @UseInterceptors(StreamSlotInterceptor)
   @ApiOperation({ summary: 'Repair a module that failed, given its error, streamed' })
   @ApiEventStream('The complete corrected module; the joined chunks are plain Python.')
   async fix(@Body() body: FixCodeDto, @Res() res: Response): Promise<void> {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { StreamSlotsModule } from '../auth/stream-slots.module';
 import { LlmModule } from '../llm/llm.module';
 import { SandboxModule } from '../sandbox/sandbox.module';
 import { SessionsModule } from '../sessions/sessions.module';
@@ -8,7 +9,7 @@ import { DatasetProfileService } from './dataset-profile.service';
 import { loadSandboxPolicy, SANDBOX_POLICY } from '../sandbox/sandbox-policy';
 
 @Module({
-  imports: [LlmModule, SessionsModule, SandboxModule],
+  imports: [LlmModule, SessionsModule, StreamSlotsModule, SandboxModule],
   controllers: [CodegenController],
   providers: [
     CodegenService,

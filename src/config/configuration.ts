@@ -58,6 +58,7 @@ export const sessionConfig = configArea('session', (e) => {
   return {
     ttlMs: e.SESSION_TTL_SECONDS * 1000,
     rowsPageMaxLimit: e.ROWS_PAGE_MAX_LIMIT,
+    maxPerClient: e.MAX_SESSIONS_PER_CLIENT,
   };
 });
 
@@ -76,6 +77,8 @@ export const sandboxConfig = configArea('sandbox', (e) => {
     scratchBytes: e.SANDBOX_SCRATCH_MB * 1024 * 1024,
     maxResultBytes: e.SANDBOX_MAX_RESULT_MB * 1024 * 1024,
     maxQueuedJobs: e.SANDBOX_MAX_QUEUED_JOBS,
+    maxQueuedJobsPerSession: e.MAX_QUEUED_JOBS_PER_SESSION,
+    maxQueuedJobsPerClient: e.MAX_QUEUED_JOBS_PER_CLIENT,
   };
 });
 
@@ -90,6 +93,7 @@ export const aiConfig = configArea('ai', (e) => {
     temperature: e.AI_TEMPERATURE,
     requestTimeoutMs: e.AI_REQUEST_TIMEOUT_SECONDS * 1000,
     maxRetries: e.AI_MAX_RETRIES,
+    maxStreamsPerClient: e.MAX_STREAMS_PER_CLIENT,
   };
 });
 

@@ -115,6 +115,10 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) @Max(65536) SANDBOX_MAX_RESULT_MB = 512;
   /** Jobs waiting for a sandbox; beyond this, POST /execute answers 503. */
   @Transform(toInt) @IsInt() @Min(1) @Max(100_000) SANDBOX_MAX_QUEUED_JOBS = 1000;
+  /** Jobs of one session queued or running; beyond this, POST /execute answers 429. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(100_000) MAX_QUEUED_JOBS_PER_SESSION = 10;
+  /** Jobs of one client (all its sessions) waiting for a sandbox; beyond this, 429. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(100_000) MAX_QUEUED_JOBS_PER_CLIENT = 100;
 
   @IsString() @MinLength(1) LOG_DIR = appTmp('logs');
   @Transform(lower)
@@ -152,6 +156,10 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) RATE_LIMIT_AI_MAX = 30;
   @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) RATE_LIMIT_EXECUTE_MAX = 60;
   @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) RATE_LIMIT_UPLOAD_MAX = 20;
+  /** Live sessions one client may hold (uploads beyond answer 429 until one ends). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) MAX_SESSIONS_PER_CLIENT = 200;
+  /** Model streams (refine, generate, fix) one client may have open at once. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(10_000) MAX_STREAMS_PER_CLIENT = 10;
   /** How long a stop waits for in-flight requests and streams before closing them. */
   @Transform(toInt) @IsInt() @Min(0) @Max(3600) SHUTDOWN_TIMEOUT_SECONDS = 25;
 }

@@ -1,7 +1,12 @@
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
-import { CodeRejected, JobNotFound, WorkNotAccepted } from '../common/errors/domain-errors';
+import {
+  CodeRejected,
+  JobNotFound,
+  LimitReached,
+  WorkNotAccepted,
+} from '../common/errors/domain-errors';
 import { AppLogger } from '../common/logging/app-logger.service';
 import { sandboxConfig } from '../config/configuration';
 import { Metrics } from '../metrics/metrics.service';
@@ -13,7 +18,7 @@ import { placeInput } from '../sandbox/sandbox-workspace';
 import { JobRecord, Session } from '../sessions/session';
 import { SessionsService } from '../sessions/sessions.service';
 import { InputCache } from './input-cache.service';
-import { JobQueue } from './job-queue';
+import { JobQueue, QueueKey, QueueLimit } from './job-queue';
 import { OutputStore } from './output-store.service';
 
 interface QueuedJob {
@@ -24,6 +29,8 @@ interface QueuedJob {
 
 interface RunningJob {
   sessionId: string;
+  client: string;
+  startedAtMs: number;
   controller: AbortController;
   done: Promise<void>;
 }
@@ -33,8 +40,9 @@ const SHUTTING_DOWN = 'cancelled: the server is shutting down';
 const INTERNAL_ERROR = 'the job could not be run because of an internal error';
 
 /**
- * Step 4: code is checked, queued (FIFO, SANDBOX_MAX_CONCURRENCY at a time) and run
- * in a fresh sandbox against the session's data; the output lands in DuckDB.
+ * Step 4: code is checked, queued (SANDBOX_MAX_CONCURRENCY at a time, taking turns
+ * between clients and then between their sessions, see JobQueue) and run in a fresh
+ * sandbox against the session's data; the output lands in DuckDB.
  */
 @Injectable()
 export class ExecutionService implements BeforeApplicationShutdown {
@@ -53,8 +61,14 @@ export class ExecutionService implements BeforeApplicationShutdown {
     private readonly logger: AppLogger,
     private readonly metrics: Metrics,
   ) {
-    this.queue = new JobQueue(
-      cfg.maxConcurrency,
+    this.queue = new JobQueue<QueuedJob>(
+      {
+        concurrency: cfg.maxConcurrency,
+        maxQueued: cfg.maxQueuedJobs,
+        maxPerSession: cfg.maxQueuedJobsPerSession,
+        maxQueuedPerClient: cfg.maxQueuedJobsPerClient,
+      },
+      queueKeyOf,
       (item) => this.execute(item),
       (error) => this.logger.error(error, 'ExecutionService'),
     );
@@ -72,9 +86,8 @@ export class ExecutionService implements BeforeApplicationShutdown {
     // The session may have ended while the code was being checked.
     const session = this.sessions.get(sessionId);
     if (this.closed) throw new WorkNotAccepted('The server is shutting down');
-    if (this.queue.size >= this.cfg.maxQueuedJobs) {
-      throw new WorkNotAccepted('Too many jobs are waiting; try again shortly');
-    }
+    const limit = this.queue.limitFor(queueKeyOf({ session }));
+    if (limit) throw this.refusal(limit, session);
     const job: JobRecord = {
       id: randomUUID(),
       status: 'queued',
@@ -93,6 +106,7 @@ export class ExecutionService implements BeforeApplicationShutdown {
       outputTable: null,
     };
     session.jobs.set(job.id, job);
+    // Nothing ran since limitFor above, so the queue takes it.
     this.queue.push({ session, job, code });
     this.logger.log(
       { msg: 'job queued', session_id: session.id, job_id: job.id },
@@ -113,6 +127,44 @@ export class ExecutionService implements BeforeApplicationShutdown {
     const running = [...this.running.values()];
     for (const r of running) r.controller.abort(SHUTTING_DOWN);
     await Promise.all(running.map((r) => r.done));
+  }
+
+  /**
+   * The 503 (everyone's queue) or 429 (this session's or client's share) for a cap,
+   * naming it; the retry time is when the first running job that would free a place
+   * reaches SANDBOX_TIMEOUT_SECONDS at the latest.
+   */
+  private refusal(limit: QueueLimit, session: Session): LimitReached | WorkNotAccepted {
+    const key = queueKeyOf({ session });
+    const frees = (r: RunningJob): boolean =>
+      limit === 'queue' ||
+      (limit === 'session' ? r.sessionId === key.session : r.client === key.client);
+    const starts = [...this.running.values()].filter(frees).map((r) => r.startedAtMs);
+    const retryAfterSeconds =
+      starts.length === 0
+        ? Math.ceil(this.cfg.timeoutMs / 1000)
+        : Math.max(1, Math.ceil((Math.min(...starts) + this.cfg.timeoutMs - Date.now()) / 1000));
+    const retry = `try again in ${retryAfterSeconds} s`;
+    switch (limit) {
+      case 'queue':
+        return new WorkNotAccepted(
+          `The job queue is full: ${this.cfg.maxQueuedJobs} jobs are waiting ` +
+            `(SANDBOX_MAX_QUEUED_JOBS); ${retry}`,
+          retryAfterSeconds,
+        );
+      case 'session':
+        return new LimitReached(
+          `This session already has ${this.cfg.maxQueuedJobsPerSession} jobs queued or running ` +
+            `(MAX_QUEUED_JOBS_PER_SESSION); wait for one to finish, or ${retry}`,
+          retryAfterSeconds,
+        );
+      case 'client':
+        return new LimitReached(
+          `You already have ${this.cfg.maxQueuedJobsPerClient} jobs waiting across your sessions ` +
+            `(MAX_QUEUED_JOBS_PER_CLIENT); wait for some to start, or ${retry}`,
+          retryAfterSeconds,
+        );
+    }
   }
 
   /** Queued jobs of the session never start; running ones are killed and awaited. */
@@ -136,7 +188,13 @@ export class ExecutionService implements BeforeApplicationShutdown {
     const done = this.runJob(item, controller.signal).finally(() =>
       this.running.delete(item.job.id),
     );
-    this.running.set(item.job.id, { sessionId: item.session.id, controller, done });
+    this.running.set(item.job.id, {
+      sessionId: item.session.id,
+      client: queueKeyOf(item).client,
+      startedAtMs: Date.now(),
+      controller,
+      done,
+    });
     return done;
   }
 
@@ -213,4 +271,9 @@ export class ExecutionService implements BeforeApplicationShutdown {
       );
     }
   }
+}
+
+/** Jobs take turns by the client that uploaded the session (its owner), then by session. */
+function queueKeyOf({ session }: Pick<QueuedJob, 'session'>): QueueKey {
+  return { client: session.owner, session: session.id };
 }

@@ -1,49 +1,145 @@
+/** Who an item belongs to: turns go round clients, then round that client's sessions. */
+export interface QueueKey {
+  client: string;
+  session: string;
+}
+
+export interface JobQueueLimits {
+  /** Items worked on at once. */
+  concurrency: number;
+  /** Waiting items of everyone together. */
+  maxQueued: number;
+  /** Waiting plus running items of one session. */
+  maxPerSession: number;
+  /** Waiting items of one client (all its sessions). */
+  maxQueuedPerClient: number;
+}
+
+/** The cap a new item would pass: everyone's queue, its session's, or its client's. */
+export type QueueLimit = 'queue' | 'session' | 'client';
+
 /**
- * First in, first out, with at most `concurrency` items being worked on. The worker
- * handles its own failures; a rejection here is logged by the caller's `onError`.
+ * A fair queue with at most `concurrency` items being worked on. Each time a worker is
+ * free, the next client in turn gets it, and within that client the next session in
+ * turn; a session's own items start in the order they came. So a client with one item
+ * waits behind at most one item of every other client, however many those have queued.
+ * The worker handles its own failures; a rejection here goes to `onError`.
  */
 export class JobQueue<T> {
-  private readonly waiting: T[] = [];
+  /** Clients with waiting items, in turn order; each holds its sessions in turn order. */
+  private readonly turns = new Map<string, Map<string, T[]>>();
+  private waiting = 0;
   private active = 0;
+  private readonly waitingOfClient = new Map<string, number>();
+  private readonly heldBySession = new Map<string, number>();
 
   constructor(
-    private readonly concurrency: number,
+    private readonly limits: JobQueueLimits,
+    private readonly keyOf: (item: T) => QueueKey,
     private readonly worker: (item: T) => Promise<void>,
     private readonly onError: (error: unknown) => void,
   ) {}
 
+  /** Items waiting to start. */
   get size(): number {
-    return this.waiting.length;
+    return this.waiting;
   }
 
+  /** Items being worked on. */
   get running(): number {
     return this.active;
   }
 
-  push(item: T): void {
-    this.waiting.push(item);
-    this.pump();
+  /** Waiting plus running items of the session. */
+  heldBy(session: string): number {
+    return this.heldBySession.get(session) ?? 0;
   }
 
-  /** Takes out the waiting items that match, in order, so they never start. */
+  /** Waiting items of the client. */
+  waitingOf(client: string): number {
+    return this.waitingOfClient.get(client) ?? 0;
+  }
+
+  /** The first cap an item with this key would pass (everyone's, session's, client's), or null. */
+  limitFor(key: QueueKey): QueueLimit | null {
+    if (this.waiting >= this.limits.maxQueued) return 'queue';
+    if (this.heldBy(key.session) >= this.limits.maxPerSession) return 'session';
+    if (this.waitingOf(key.client) >= this.limits.maxQueuedPerClient) return 'client';
+    return null;
+  }
+
+  /** Queues the item and starts it when its turn comes; returns the cap it would pass instead. */
+  push(item: T): QueueLimit | null {
+    const key = this.keyOf(item);
+    const limit = this.limitFor(key);
+    if (limit) return limit;
+    let sessions = this.turns.get(key.client);
+    if (!sessions) this.turns.set(key.client, (sessions = new Map<string, T[]>()));
+    let items = sessions.get(key.session);
+    if (!items) sessions.set(key.session, (items = []));
+    items.push(item);
+    this.waiting++;
+    add(this.waitingOfClient, key.client, 1);
+    add(this.heldBySession, key.session, 1);
+    this.pump();
+    return null;
+  }
+
+  /** Takes out the waiting items that match, so they never start. */
   remove(match: (item: T) => boolean): T[] {
     const removed: T[] = [];
-    for (let i = this.waiting.length - 1; i >= 0; i--) {
-      if (match(this.waiting[i])) removed.unshift(...this.waiting.splice(i, 1));
+    for (const [client, sessions] of this.turns) {
+      for (const [session, items] of sessions) {
+        const kept = items.filter((item) => !match(item));
+        if (kept.length === items.length) continue;
+        removed.push(...items.filter((item) => !kept.includes(item)));
+        const gone = items.length - kept.length;
+        this.waiting -= gone;
+        add(this.waitingOfClient, client, -gone);
+        add(this.heldBySession, session, -gone);
+        if (kept.length > 0) sessions.set(session, kept);
+        else sessions.delete(session);
+      }
+      if (sessions.size === 0) this.turns.delete(client);
     }
     return removed;
   }
 
+  /** The next item in turn; the client and session served go to the back of their rings. */
+  private take(): { item: T; key: QueueKey } | undefined {
+    const first = this.turns.entries().next();
+    if (first.done) return undefined;
+    const [client, sessions] = first.value;
+    const [session, items] = sessions.entries().next().value as [string, T[]];
+    const item = items.shift() as T;
+    sessions.delete(session);
+    if (items.length > 0) sessions.set(session, items);
+    this.turns.delete(client);
+    if (sessions.size > 0) this.turns.set(client, sessions);
+    this.waiting--;
+    add(this.waitingOfClient, client, -1);
+    return { item, key: { client, session } };
+  }
+
   private pump(): void {
-    while (this.active < this.concurrency && this.waiting.length > 0) {
-      const item = this.waiting.shift() as T;
+    while (this.active < this.limits.concurrency) {
+      const next = this.take();
+      if (!next) return;
       this.active++;
-      void this.worker(item)
+      void this.worker(next.item)
         .catch(this.onError)
         .finally(() => {
           this.active--;
+          add(this.heldBySession, next.key.session, -1);
           this.pump();
         });
     }
   }
+}
+
+/** Adds to a count kept in a map; a count that reaches zero leaves the map. */
+function add(counts: Map<string, number>, key: string, delta: number): void {
+  const value = (counts.get(key) ?? 0) + delta;
+  if (value > 0) counts.set(key, value);
+  else counts.delete(key);
 }

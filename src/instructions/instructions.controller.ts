@@ -1,6 +1,7 @@
-import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Res, UseInterceptors } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { StreamSlotInterceptor } from '../auth/stream-slot.interceptor';
 import { abortOnClientGone, ApiEventStream, writeSse } from '../common/http/sse';
 import { AppLogger } from '../common/logging/app-logger.service';
 import { RefineInstructionsDto } from './dto/refine-instructions.dto';
@@ -16,6 +17,7 @@ export class InstructionsController {
 
   @Post('refine')
   @HttpCode(200)
+  @UseInterceptors(StreamSlotInterceptor)
   @ApiOperation({ summary: 'Turn rough instructions into a precise specification, streamed' })
   @ApiEventStream(
     'The specification as Markdown (Objective, Input columns, Transformation steps, Output columns, Edge cases).',

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
+import { StreamSlotsModule } from '../auth/stream-slots.module';
 import { LlmModule } from '../llm/llm.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { InstructionsController } from './instructions.controller';
 import { InstructionsService } from './instructions.service';
 
 @Module({
-  imports: [LlmModule, SessionsModule],
+  imports: [LlmModule, SessionsModule, StreamSlotsModule],
   controllers: [InstructionsController],
   providers: [InstructionsService],
 })

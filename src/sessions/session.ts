@@ -78,6 +78,8 @@ export interface Session {
   createdAt: Date;
   expiresAt: Date;
   jobs: Map<string, JobRecord>;
+  /** Key of the client that uploaded it (see src/auth/client-key.ts): whose share it counts in. */
+  owner: string;
 }
 
 /** Server-generated table names: never derived from user text. */

@@ -1,12 +1,18 @@
 import { Module } from '@nestjs/common';
 import { Clock, SystemClock } from '../common/clock/clock';
+import { SessionRoomGuard } from './session-room.guard';
 import { SessionRowsService } from './session-rows.service';
 import { SessionsController } from './sessions.controller';
 import { SessionsService } from './sessions.service';
 
 @Module({
   controllers: [SessionsController],
-  providers: [SessionsService, SessionRowsService, { provide: Clock, useClass: SystemClock }],
-  exports: [SessionsService, SessionRowsService],
+  providers: [
+    SessionsService,
+    SessionRowsService,
+    SessionRoomGuard,
+    { provide: Clock, useClass: SystemClock },
+  ],
+  exports: [SessionsService, SessionRowsService, SessionRoomGuard],
 })
 export class SessionsModule {}

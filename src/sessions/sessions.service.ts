@@ -4,7 +4,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { Clock } from '../common/clock/clock';
-import { SessionNotFound } from '../common/errors/domain-errors';
+import { LimitReached, SessionNotFound } from '../common/errors/domain-errors';
 import { AppLogger } from '../common/logging/app-logger.service';
 import { sessionConfig } from '../config/configuration';
 import { DuckDbService, quoteIdent } from '../duckdb/duckdb.service';
@@ -21,6 +21,8 @@ const SWEEP_NAME = 'session-expiry-sweep';
 export class SessionsService implements OnModuleInit, OnApplicationShutdown {
   private readonly sessions = new Map<string, Session>();
   private readonly endListeners: SessionEndListener[] = [];
+  /** Uploads under way per client, each holding a place among its sessions. */
+  private readonly pending = new Map<string, number>();
 
   constructor(
     @Inject(sessionConfig.KEY) private readonly cfg: ConfigType<typeof sessionConfig>,
@@ -51,7 +53,27 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
     return randomUUID();
   }
 
-  create(id: string, dataset: DatasetInfo, table: string, dir: string): Session {
+  /**
+   * Holds a place for a session the client is about to create (an upload under way);
+   * call the returned function once it is created or failed. LimitReached (429) when the
+   * client's live sessions and uploads under way already make MAX_SESSIONS_PER_CLIENT.
+   */
+  reserve(owner: string): () => void {
+    this.assertRoom(owner, this.pending.get(owner) ?? 0);
+    this.pending.set(owner, (this.pending.get(owner) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.pending.get(owner) ?? 1) - 1;
+      if (left > 0) this.pending.set(owner, left);
+      else this.pending.delete(owner);
+    };
+  }
+
+  /** `owner` is the uploading client's key; LimitReached (429) past MAX_SESSIONS_PER_CLIENT. */
+  create(id: string, dataset: DatasetInfo, table: string, dir: string, owner: string): Session {
+    this.assertRoom(owner, 0);
     const now = this.clock.now();
     const session: Session = {
       id,
@@ -61,6 +83,7 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
       createdAt: new Date(now),
       expiresAt: new Date(now + this.cfg.ttlMs),
       jobs: new Map(),
+      owner,
     };
     this.sessions.set(id, session);
     this.logger.log(
@@ -68,6 +91,24 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
       'SessionsService',
     );
     return session;
+  }
+
+  private assertRoom(owner: string, pending: number): void {
+    const now = this.clock.now();
+    const expiries = [...this.sessions.values()]
+      .filter((s) => s.owner === owner && s.expiresAt.getTime() > now)
+      .map((s) => s.expiresAt.getTime());
+    const max = this.cfg.maxPerClient;
+    if (expiries.length + pending < max) return;
+    const retryAfterSeconds =
+      expiries.length === 0 ? 1 : Math.max(1, Math.ceil((Math.min(...expiries) - now) / 1000));
+    const when =
+      expiries.length === 0 ? 'when an upload under way has finished' : 'when the oldest expires';
+    throw new LimitReached(
+      `You already have ${max} sessions or uploads under way (MAX_SESSIONS_PER_CLIENT); ` +
+        `delete a session (DELETE /sessions/{session_id}) or try again in ${retryAfterSeconds} s, ${when}`,
+      retryAfterSeconds,
+    );
   }
 
   /** The live session, or SessionNotFound for unknown, malformed or expired ids. */

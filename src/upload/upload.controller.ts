@@ -5,6 +5,7 @@ import {
   Post,
   Res,
   UploadedFile,
+  UseGuards,
   UseInterceptors,
 } from '@nestjs/common';
 import type { Response } from 'express';
@@ -16,7 +17,9 @@ import {
   ApiPayloadTooLargeResponse,
   ApiTags,
 } from '@nestjs/swagger';
+import { ClientKey } from '../auth/client-key';
 import { UploadResponseDto } from '../sessions/dto/upload-response.dto';
+import { SessionRoomGuard } from '../sessions/session-room.guard';
 import { UploadRequestDto } from './dto/upload-request.dto';
 import { UploadFileInterceptor } from './upload-file.interceptor';
 import { UploadService } from './upload.service';
@@ -28,6 +31,7 @@ export class UploadController {
 
   @Post()
   @HttpCode(200)
+  @UseGuards(SessionRoomGuard)
   @UseInterceptors(UploadFileInterceptor)
   @ApiConsumes('multipart/form-data')
   @ApiBody({
@@ -54,11 +58,13 @@ export class UploadController {
     @UploadedFile() file: Express.Multer.File | undefined,
     @Body() body: UploadRequestDto,
     @Res({ passthrough: true }) res: Response,
+    @ClientKey() client: string,
   ): Promise<UploadResponseDto> {
-    const { session, ingestMs } = await this.uploads.upload(file, {
-      sheet: body.sheet,
-      header: body.header !== 'false',
-    });
+    const { session, ingestMs } = await this.uploads.upload(
+      file,
+      { sheet: body.sheet, header: body.header !== 'false' },
+      client,
+    );
     res.setHeader('Server-Timing', `ingest;dur=${ingestMs}`);
     return UploadResponseDto.from(session);
   }

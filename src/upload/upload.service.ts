@@ -46,9 +46,11 @@ export class UploadService {
     this.ingesters = { '.csv': csv, '.tsv': csv, '.txt': csv, '.xlsx': xlsx };
   }
 
+  /** `owner`: the uploading client's key (src/auth/client-key.ts), recorded on the session. */
   async upload(
     file: UploadedFile | undefined,
-    options: Partial<IngestOptions> = {},
+    options: Partial<IngestOptions>,
+    owner: string,
   ): Promise<UploadResult> {
     if (!file)
       throw new UploadRejected("No file was uploaded: send it as the multipart form field 'file'");
@@ -60,7 +62,7 @@ export class UploadService {
         throw extensionRejected(extension, this.cfg.allowedExtensions);
       }
       if (file.size === 0) throw new UploadRejected('The file is empty');
-      return await this.createSession(file, filename, extension, ingester, {
+      return await this.createSession(file, filename, extension, ingester, owner, {
         sheet: options.sheet || undefined,
         header: options.header ?? true,
       });
@@ -74,6 +76,7 @@ export class UploadService {
     filename: string,
     extension: string,
     ingester: TableIngester,
+    owner: string,
     options: IngestOptions,
   ): Promise<UploadResult> {
     const id = this.sessions.newId();
@@ -117,7 +120,7 @@ export class UploadService {
         'UploadService',
       );
       this.metrics.uploadIngested(extension, file.size, dataset.rowCount);
-      return { session: this.sessions.create(id, dataset, table, dir), ingestMs };
+      return { session: this.sessions.create(id, dataset, table, dir, owner), ingestMs };
     } catch (error) {
       await this.duckdb.run(`DROP TABLE IF EXISTS ${quoteIdent(table)}`).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });

@@ -45,6 +45,11 @@ export async function startTestApp(
     RATE_LIMIT_AI_MAX: '1000000',
     RATE_LIMIT_EXECUTE_MAX: '1000000',
     RATE_LIMIT_UPLOAD_MAX: '1000000',
+    // Every suite is one client (127.0.0.1); fairness.e2e sets its own caps.
+    MAX_QUEUED_JOBS_PER_SESSION: '100000',
+    MAX_QUEUED_JOBS_PER_CLIENT: '100000',
+    MAX_SESSIONS_PER_CLIENT: '1000000',
+    MAX_STREAMS_PER_CLIENT: '10000',
     ...env,
   };
   let app: INestApplication | undefined;

@@ -8,7 +8,8 @@ export type DomainErrorCode =
   | 'code_rejected'
   | 'unusable_request'
   | 'model_unavailable'
-  | 'work_not_accepted';
+  | 'work_not_accepted'
+  | 'limit_reached';
 
 /**
  * Errors the services throw; the global filter maps each code to one HTTP status.
@@ -16,6 +17,8 @@ export type DomainErrorCode =
  */
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;
+  /** When set, the response carries `Retry-After` with these whole seconds. */
+  readonly retryAfterSeconds?: number;
 
   protected constructor(message: string) {
     super(message);
@@ -104,7 +107,25 @@ export class ModelUnavailable extends DomainError {
 export class WorkNotAccepted extends DomainError {
   readonly code = 'work_not_accepted';
 
-  constructor(message: string) {
+  constructor(
+    message: string,
+    override readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * One client or session holds as much as a limit allows (jobs, sessions, model streams);
+ * the message names the limit and the retry time.
+ */
+export class LimitReached extends DomainError {
+  readonly code = 'limit_reached';
+
+  constructor(
+    message: string,
+    override readonly retryAfterSeconds: number,
+  ) {
     super(message);
   }
 }

@@ -14,6 +14,7 @@ const STATUS_OF: Record<DomainErrorCode, HttpStatus> = {
   unusable_request: HttpStatus.BAD_REQUEST,
   model_unavailable: HttpStatus.SERVICE_UNAVAILABLE,
   work_not_accepted: HttpStatus.SERVICE_UNAVAILABLE,
+  limit_reached: HttpStatus.TOO_MANY_REQUESTS,
 };
 
 /** Turns Nest's `{message, error, statusCode}` bodies into the contract's `{detail}`. */
@@ -38,10 +39,12 @@ export class GlobalExceptionFilter implements ExceptionFilter {
     const req = ctx.getRequest<Request>();
     let status: number;
     let detail: unknown;
+    let retryAfterSeconds: number | undefined;
 
     if (exception instanceof DomainError) {
       status = STATUS_OF[exception.code];
       detail = exception.message;
+      retryAfterSeconds = exception.retryAfterSeconds;
     } else if (exception instanceof HttpException) {
       status = exception.getStatus();
       detail = detailOf(exception);
@@ -70,6 +73,9 @@ export class GlobalExceptionFilter implements ExceptionFilter {
       // A stream already started; its own error event told the client. Just end it.
       if (!res.writableEnded) res.end();
       return;
+    }
+    if (retryAfterSeconds !== undefined) {
+      res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterSeconds))));
     }
     res.status(status).json({ detail });
   }
