@@ -1,5 +1,5 @@
-import { execFile, spawn } from 'node:child_process';
-import { closeSync, existsSync, lstatSync, openSync, readlinkSync, realpathSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import {
@@ -15,11 +15,11 @@ import {
   SandboxLaunchOptions,
   SandboxProvider,
 } from './sandbox-provider';
-import { killBubblewrap, SANDBOX_STDIO } from './sandbox-spawn';
+import { SandboxLauncher } from './sandbox-launcher';
 import { SandboxWorkspace } from './sandbox-workspace';
 
 const BWRAP_CANDIDATES = ['/usr/bin/bwrap', '/usr/local/bin/bwrap', '/bin/bwrap'];
-/** The seccomp program reaches bwrap as this file descriptor (`--seccomp 4`). */
+/** The seccomp program reaches bwrap as this file descriptor (`--seccomp 4`; the launcher opens it). */
 const SECCOMP_FD = 4;
 
 export interface BubblewrapOptions {
@@ -66,6 +66,7 @@ export class BubblewrapSandbox extends SandboxProvider {
     private readonly seccompFile: string,
     private readonly options: BubblewrapOptions,
     private readonly workspace: SandboxWorkspace,
+    private readonly launcher: SandboxLauncher,
   ) {
     super();
     this.fixedArgs = [
@@ -108,6 +109,7 @@ export class BubblewrapSandbox extends SandboxProvider {
   static async create(
     options: BubblewrapOptions,
     workspace: SandboxWorkspace,
+    launcher: SandboxLauncher,
     bwrap: string | null = findBubblewrap(),
   ): Promise<BubblewrapSandbox> {
     if (!bwrap) throw new Error('bubblewrap (bwrap) is not installed');
@@ -118,7 +120,7 @@ export class BubblewrapSandbox extends SandboxProvider {
       ['-E', '-s', '-B', join(workspace.runnerDir, 'sandbox_seccomp.py'), seccompFile],
       { env: { ...SANDBOX_ENV } },
     );
-    return new BubblewrapSandbox(bwrap, seccompFile, options, workspace);
+    return new BubblewrapSandbox(bwrap, seccompFile, options, workspace, launcher);
   }
 
   sandboxInputDir(): string {
@@ -149,22 +151,18 @@ export class BubblewrapSandbox extends SandboxProvider {
       `${SANDBOX_RUNNER_DIR}/${options.script}`,
       ...options.args,
     ];
-    const seccompFd = openSync(this.seccompFile, 'r');
-    try {
-      const child = spawn(this.bwrap, args, {
-        env: {},
-        detached: true,
-        stdio: [...SANDBOX_STDIO, seccompFd],
-        ...this.workspace.spawnIdentity,
-      });
-      return {
-        process: child,
-        hostInputDir: options.inputDir ?? null,
-        sandboxInputDir: options.inputDir ? this.sandboxInputDir() : null,
-        kill: () => killBubblewrap(child),
-      };
-    } finally {
-      closeSync(seccompFd);
-    }
+    const child = this.launcher.launch({
+      file: this.bwrap,
+      args,
+      env: {},
+      ...this.workspace.spawnIdentity,
+      seccompFile: this.seccompFile,
+      killMode: 'bubblewrap',
+    });
+    return {
+      ...child,
+      hostInputDir: options.inputDir ?? null,
+      sandboxInputDir: options.inputDir ? this.sandboxInputDir() : null,
+    };
   }
 }

@@ -87,6 +87,7 @@ export class CodeChecker implements OnModuleInit, BeforeApplicationShutdown {
     (proc.stdin as Writable).end(JSON.stringify({ code, policy: this.policy.raw }));
     const exitCode = await closed;
     clearTimeout(timer);
+    if (!failure && checker.error) failure = checker.error.message;
     if (!failure && exitCode !== 0)
       failure = `the checker exited with code ${exitCode ?? 'unknown'}`;
     if (!failure) {
@@ -118,7 +119,10 @@ export class CodeChecker implements OnModuleInit, BeforeApplicationShutdown {
       child,
       exited: false,
       closed: new Promise<number | null>((resolve) => {
-        proc.on('error', () => resolve(null));
+        proc.on('error', (error: Error) => {
+          checker.error ??= error;
+          resolve(null);
+        });
         proc.on('close', (exitCode) => resolve(exitCode));
       }),
     };
@@ -140,4 +144,6 @@ interface WaitingChecker {
   child: SandboxChild;
   exited: boolean;
   closed: Promise<number | null>;
+  /** Why it could not run (not started, or its launcher died). */
+  error?: Error;
 }

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { SANDBOX_ENV } from './sandbox-limits';
 import {
@@ -7,7 +6,7 @@ import {
   SandboxLaunchOptions,
   SandboxProvider,
 } from './sandbox-provider';
-import { killProcessGroup, SANDBOX_STDIO } from './sandbox-spawn';
+import { SandboxLauncher } from './sandbox-launcher';
 import { SandboxWorkspace } from './sandbox-workspace';
 
 /**
@@ -23,6 +22,7 @@ export class ProcessSandbox extends SandboxProvider {
   constructor(
     private readonly python: string,
     private readonly workspace: SandboxWorkspace,
+    private readonly launcher: SandboxLauncher,
   ) {
     super();
     workspace.prepare();
@@ -33,22 +33,18 @@ export class ProcessSandbox extends SandboxProvider {
   }
 
   launch(options: SandboxLaunchOptions): SandboxChild {
-    const child = spawn(
-      this.python,
-      ['-E', '-s', '-B', join(this.workspace.runnerDir, options.script), ...options.args],
-      {
-        env: { ...SANDBOX_ENV },
-        cwd: options.inputDir ?? this.workspace.runnerDir,
-        detached: true,
-        stdio: [...SANDBOX_STDIO],
-        ...this.workspace.spawnIdentity,
-      },
-    );
+    const child = this.launcher.launch({
+      file: this.python,
+      args: ['-E', '-s', '-B', join(this.workspace.runnerDir, options.script), ...options.args],
+      env: { ...SANDBOX_ENV },
+      cwd: options.inputDir ?? this.workspace.runnerDir,
+      ...this.workspace.spawnIdentity,
+      killMode: 'group',
+    });
     return {
-      process: child,
+      ...child,
       hostInputDir: options.inputDir ?? null,
       sandboxInputDir: options.inputDir ?? null,
-      kill: () => killProcessGroup(child),
     };
   }
 }

@@ -1,3 +1,4 @@
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -45,6 +46,11 @@ export interface RunnerPolicy {
 export interface RunnerJob {
   code: string;
   policy: RunnerPolicy;
+  /**
+   * Host file the result frame is written to as it arrives (removed after decoding), so
+   * the server never holds the bytes while the job runs; without it they stay in memory.
+   */
+  resultFile?: string;
 }
 
 interface RunOutput {
@@ -57,7 +63,7 @@ export type SandboxRunResult =
   | (RunOutput & { status: 'success'; frame: DecodedFrame })
   | (RunOutput & { status: 'error'; errorMessage: string });
 
-type StopReason = 'timeout' | 'cancelled' | 'output' | 'result' | 'protocol';
+type StopReason = 'timeout' | 'cancelled' | 'output' | 'result' | 'protocol' | 'storage';
 
 const MIB = 1024 * 1024;
 
@@ -87,22 +93,58 @@ export function limitsArgument(
   });
 }
 
-/** Collects a stream up to `max` bytes; reports the first byte beyond. */
+/** Collects a stream up to `max` bytes, in memory or in a file; reports the first byte beyond. */
 class CappedBuffer {
   private readonly chunks: Buffer[] = [];
+  private fd: number | null = null;
+  private file: string | null = null;
   size = 0;
+  /** Set when the file could not be written (disk full): the push that failed returned false. */
+  writeError: Error | null = null;
   constructor(private readonly max: number) {}
+
+  /** From now on, bytes go to `file` (created, mode 0600) instead of memory. */
+  toFile(file: string): void {
+    this.fd = openSync(file, 'w', 0o600);
+    this.file = file;
+    for (const chunk of this.chunks.splice(0)) writeSync(this.fd, chunk);
+  }
 
   /** False once the cap is passed (what fits is kept). */
   push(chunk: Buffer): boolean {
     const room = this.max - this.size;
-    if (room > 0) this.chunks.push(room >= chunk.length ? chunk : chunk.subarray(0, room));
+    if (room > 0) {
+      const part = room >= chunk.length ? chunk : chunk.subarray(0, room);
+      if (this.fd === null) this.chunks.push(part);
+      else if (this.writeError === null) {
+        try {
+          writeSync(this.fd, part);
+        } catch (error) {
+          this.writeError = error as Error;
+          return false;
+        }
+      }
+    }
     this.size += chunk.length;
     return this.size <= this.max;
   }
 
+  /** Everything kept, as one buffer (read back from the file, if any). */
   buffer(): Buffer {
-    return Buffer.concat(this.chunks);
+    if (this.file === null) return Buffer.concat(this.chunks);
+    this.close();
+    return readFileSync(this.file);
+  }
+
+  /** Closes and removes the file, if any. */
+  discard(): void {
+    this.close();
+    if (this.file !== null) rmSync(this.file, { force: true });
+  }
+
+  private close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
   }
 }
 
@@ -126,6 +168,8 @@ export class RunnerProcess {
   private hasExited = false;
   private jobSent = false;
   private stopReason: StopReason | null = null;
+  /** The sandbox could not be started or its launcher died ('error'). */
+  private launchError: Error | null = null;
 
   constructor(
     private readonly child: SandboxChild,
@@ -152,7 +196,7 @@ export class RunnerProcess {
     (proc.stderr as Readable).on('data', capture(this.stderrChunks));
     (proc.stdio[3] as Readable).on('data', (chunk: Buffer) => {
       if (this.isReady) {
-        if (!this.result.push(chunk)) this.stop('result');
+        if (!this.result.push(chunk)) this.stop(this.result.writeError ? 'storage' : 'result');
         return;
       }
       this.preamble = Buffer.concat([this.preamble, chunk]);
@@ -175,8 +219,9 @@ export class RunnerProcess {
     });
     (proc.stdin as Writable).on('error', () => undefined);
     this.exited = new Promise((resolve) => {
-      proc.on('error', () => {
+      proc.on('error', (error: Error) => {
         // A failed spawn may never emit 'close'.
+        this.launchError ??= error;
         this.hasExited = true;
         resolve({ code: null, signal: null });
       });
@@ -244,6 +289,7 @@ export class RunnerProcess {
   async run(job: RunnerJob, signal?: AbortSignal): Promise<SandboxRunResult> {
     if (this.jobSent) throw new Error('a sandbox runs exactly one job');
     this.jobSent = true;
+    if (job.resultFile) this.result.toFile(job.resultFile);
     const onAbort = (): void => this.stop('cancelled');
     if (signal?.aborted) onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -279,6 +325,7 @@ export class RunnerProcess {
       };
       return this.outcome(out, code, exitSignal);
     } finally {
+      this.result.discard();
       clearTimeout(startTimer);
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
@@ -311,9 +358,14 @@ export class RunnerProcess {
         );
       case 'protocol':
         return fail('the sandbox did not start correctly');
+      case 'storage':
+        return fail(
+          `the output could not be stored on the server (${(this.result.writeError as NodeJS.ErrnoException | null)?.code ?? 'write failed'})`,
+        );
       case null:
         break;
     }
+    if (this.launchError) return fail(this.launchError.message);
     const raw = this.result.buffer();
     const newline = raw.indexOf(0x0a);
     if (newline < 0 || newline > RESULT_HEADER_MAX_BYTES) {

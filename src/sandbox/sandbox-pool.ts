@@ -98,8 +98,9 @@ export class SandboxPool implements OnModuleInit, BeforeApplicationShutdown {
     this.primed.delete(sessionId);
   }
 
+  /** Sandboxes started ahead (the launcher has reported their process) and waiting for a job. */
   get idleCount(): number {
-    return this.idle.length;
+    return this.idle.filter((r) => r.pid !== undefined && r.alive).length;
   }
 
   /** Sandboxes that were handed a job and have not exited yet. */

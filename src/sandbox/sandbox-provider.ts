@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import type { SandboxProcess } from './sandbox-launcher';
 
 export type IsolationLevel = 'bwrap' | 'process';
 
@@ -11,9 +11,12 @@ export interface SandboxLaunchOptions {
   inputDir?: string;
 }
 
-/** A started sandbox. stdio: 0 the request, 1 and 2 what the code prints, 3 the result channel. */
+/**
+ * A started sandbox. stdio: 0 the request, 1 and 2 what the code prints, 3 the result
+ * channel. The process runs under the sandbox launcher; a ChildProcess fits too.
+ */
 export interface SandboxChild {
-  readonly process: ChildProcess;
+  readonly process: SandboxProcess;
   /** The input folder on the host and as the sandboxed code sees it. */
   readonly hostInputDir: string | null;
   readonly sandboxInputDir: string | null;

@@ -5,6 +5,7 @@ import { appConfig, sandboxConfig } from '../config/configuration';
 import { BubblewrapSandbox } from './bubblewrap-sandbox';
 import { CodeChecker } from './code-checker.service';
 import { ProcessSandbox } from './process-sandbox';
+import { SandboxLauncher } from './sandbox-launcher';
 import { SandboxPool } from './sandbox-pool';
 import { SandboxProvider } from './sandbox-provider';
 import { probeRunner, SandboxSelection, selectSandbox } from './sandbox-selection';
@@ -17,16 +18,19 @@ import { SandboxWorkspace } from './sandbox-workspace';
 @Module({
   providers: [
     SandboxWorkspace,
+    SandboxLauncher,
     {
       provide: SANDBOX_SELECTION,
-      inject: [sandboxConfig.KEY, appConfig.KEY, SandboxWorkspace, AppLogger],
+      inject: [sandboxConfig.KEY, appConfig.KEY, SandboxWorkspace, SandboxLauncher, AppLogger],
       useFactory: async (
         cfg: ConfigType<typeof sandboxConfig>,
         app: ConfigType<typeof appConfig>,
         workspace: SandboxWorkspace,
+        launcher: SandboxLauncher,
         logger: AppLogger,
       ): Promise<SandboxSelection> => {
         workspace.prepare();
+        launcher.start();
         const selection = await selectSandbox(
           {
             isolation: cfg.isolation,
@@ -34,8 +38,8 @@ import { SandboxWorkspace } from './sandbox-workspace';
             isProduction: app.isProduction,
           },
           {
-            bubblewrap: () => BubblewrapSandbox.create(cfg, workspace),
-            processIsolation: () => new ProcessSandbox(cfg.python, workspace),
+            bubblewrap: () => BubblewrapSandbox.create(cfg, workspace, launcher),
+            processIsolation: () => new ProcessSandbox(cfg.python, workspace, launcher),
             probe: (provider) => probeRunner(provider, cfg),
             warn: (message) => logger.error(message, 'SandboxModule'),
           },
