@@ -2,6 +2,7 @@ import { ArgumentsHost, BadRequestException, HttpStatus } from '@nestjs/common';
 import {
   CodeRejected,
   JobNotFound,
+  LimitReached,
   ModelUnavailable,
   OutputNotAvailable,
   SessionNotFound,
@@ -20,6 +21,10 @@ function fakeHttp(headersSent = false) {
     statusCode: 0,
     body: undefined as unknown,
     ended: false,
+    headers: {} as Record<string, string>,
+    setHeader(name: string, value: string) {
+      this.headers[name] = value;
+    },
     status(code: number) {
       this.statusCode = code;
       return this;
@@ -64,6 +69,18 @@ describe('GlobalExceptionFilter', () => {
     filter.catch(error, host);
     expect(res.statusCode).toBe(status);
     expect((res.body as { detail: string }).detail).toMatch(detail);
+  });
+
+  it('sends Retry-After in whole seconds (at least 1) when the error carries one', () => {
+    const limited = fakeHttp();
+    filter.catch(new LimitReached('You already have 10 model streams open', 2.2), limited.host);
+    expect(limited.res).toMatchObject({ statusCode: 429, headers: { 'Retry-After': '3' } });
+    const busy = fakeHttp();
+    filter.catch(new WorkNotAccepted('The job queue is full', 0), busy.host);
+    expect(busy.res).toMatchObject({ statusCode: 503, headers: { 'Retry-After': '1' } });
+    const plain = fakeHttp();
+    filter.catch(new WorkNotAccepted('The server is shutting down'), plain.host);
+    expect(plain.res.headers).toEqual({});
   });
 
   it('keeps HttpException messages in the {detail} shape', () => {
