@@ -18,6 +18,7 @@ import { HealthModule } from './health/health.module';
 import { InstructionsModule } from './instructions/instructions.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { SessionsModule } from './sessions/sessions.module';
+import { StorageModule } from './storage/storage.module';
 import { UploadModule } from './upload/upload.module';
 
 /**
@@ -45,6 +46,7 @@ import { UploadModule } from './upload/upload.module';
     DuckDbModule,
     HealthModule,
     SessionsModule,
+    StorageModule,
     UploadModule,
     InstructionsModule,
     CodegenModule,

@@ -39,6 +39,11 @@ export const storageConfig = configArea('storage', (e) => {
   };
 });
 
+/** Storage budgets in bytes: one session's (upload, cached input, outputs) and all sessions'. */
+export const budgetConfig = configArea('budget', (e) => {
+  return { sessionMaxBytes: e.SESSION_MAX_BYTES, storageMaxBytes: e.STORAGE_MAX_BYTES };
+});
+
 export const duckdbConfig = configArea('duckdb', (e) => {
   return { memoryLimitMb: e.DUCKDB_MEMORY_LIMIT_MB, threads: e.DUCKDB_THREADS };
 });
@@ -123,6 +128,9 @@ export const httpConfig = configArea('http', (e) => {
       uploadMax: e.RATE_LIMIT_UPLOAD_MAX,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    idleTimeoutMs: e.HTTP_IDLE_TIMEOUT_SECONDS * 1000,
+    requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+    keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
   };
 });
 
@@ -134,6 +142,7 @@ export const downloadConfig = configArea('download', (e) => {
 export const allConfigs = [
   appConfig,
   storageConfig,
+  budgetConfig,
   duckdbConfig,
   uploadConfig,
   sessionConfig,

@@ -94,6 +94,18 @@ export class EnvironmentVariables {
   /** Workbooks parsed at the same time; each parse may use XLSX_PARSE_MAX_MEMORY_MB. */
   @Transform(toInt) @IsInt() @Min(1) @Max(64) XLSX_MAX_CONCURRENT_PARSES = 2;
   @Transform(toInt) @IsInt() @Min(1) @Max(1000) ROWS_PAGE_MAX_LIMIT = 1000;
+  /** Storage budget of one session: its upload, cached input and job outputs, in bytes. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(Number.MAX_SAFE_INTEGER)
+  SESSION_MAX_BYTES = 2 * 1024 ** 3;
+  /** Storage budget of all sessions together (and uploads in flight), in bytes. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(Number.MAX_SAFE_INTEGER)
+  STORAGE_MAX_BYTES = 20 * 1024 ** 3;
 
   @Transform(toInt) @IsInt() @Min(1) @Max(3600) SANDBOX_TIMEOUT_SECONDS = 30;
   @Transform(toInt) @IsInt() @Min(64) @Max(65536) SANDBOX_MAX_MEMORY_MB = 512;
@@ -162,6 +174,12 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) @Max(10_000) MAX_STREAMS_PER_CLIENT = 10;
   /** How long a stop waits for in-flight requests and streams before closing them. */
   @Transform(toInt) @IsInt() @Min(0) @Max(3600) SHUTDOWN_TIMEOUT_SECONDS = 25;
+  /** A response the client stops reading (or a request body that stops coming) is closed after this. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(3600) HTTP_IDLE_TIMEOUT_SECONDS = 60;
+  /** The whole request (headers and body, e.g. an upload) must arrive within this. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(86_400) HTTP_REQUEST_TIMEOUT_SECONDS = 300;
+  /** An idle keep-alive connection is closed after this. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(3600) HTTP_KEEP_ALIVE_TIMEOUT_SECONDS = 5;
 }
 
 export class InvalidConfigurationError extends Error {

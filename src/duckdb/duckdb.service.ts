@@ -7,12 +7,15 @@ import {
 } from '@duckdb/node-api';
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
 import { duckdbConfig, storageConfig } from '../config/configuration';
 import { AppLogger } from '../common/logging/app-logger.service';
+import { makeProcessScopedDir } from '../common/process-scoped-dir';
 import { recordOf } from '../common/json/record-of';
 import { jsonSafeValue, JsonValue } from './json-safe';
+
+/** Spill folders in TEMP_DIR; one per process, named for it (see process-scoped-dir.ts). */
+export const SPILL_DIR_PREFIX = 'duckdb-spill-';
 
 export type SqlParams = Record<string, DuckDBValue>;
 export type JsonRow = Record<string, JsonValue>;
@@ -45,7 +48,7 @@ export class DuckDbService implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     mkdirSync(this.storage.tempDir, { recursive: true });
-    this.spillDir = mkdtempSync(join(this.storage.tempDir, 'duckdb-spill-'));
+    this.spillDir = makeProcessScopedDir(this.storage.tempDir, SPILL_DIR_PREFIX);
     this.instance = await DuckDBInstance.create(':memory:', {
       // Nothing may be downloaded at run time (no network here, and no surprises in production).
       autoinstall_known_extensions: 'false',

@@ -83,6 +83,16 @@ export class ExecutionController {
     return new StreamableFile(file.stream, {
       type: file.contentType,
       disposition: `attachment; filename="${file.filename}"`,
+    }).setErrorHandler((_error, res) => {
+      // A download cut off (session ended, file unreadable) must not look complete: abort it.
+      if (res.destroyed) return;
+      if (res.headersSent) {
+        if (res.destroy) res.destroy();
+        else res.end();
+        return;
+      }
+      res.statusCode = 500;
+      res.send(JSON.stringify({ detail: 'The download could not be completed' }));
     });
   }
 }

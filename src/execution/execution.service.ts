@@ -17,6 +17,7 @@ import { SandboxStatusService } from '../sandbox/sandbox-status.service';
 import { placeInput } from '../sandbox/sandbox-workspace';
 import { JobRecord, Session } from '../sessions/session';
 import { SessionsService } from '../sessions/sessions.service';
+import { StorageBudget } from '../storage/storage-budget.service';
 import { InputCache } from './input-cache.service';
 import { JobQueue, QueueKey, QueueLimit } from './job-queue';
 import { OutputStore } from './output-store.service';
@@ -49,6 +50,8 @@ export class ExecutionService implements BeforeApplicationShutdown {
   private readonly queue: JobQueue<QueuedJob>;
   private readonly running = new Map<string, RunningJob>();
   private closed = false;
+  /** Storage budgets (src/storage): an output that would pass one fails its job. */
+  @Inject(StorageBudget) private readonly budget!: StorageBudget;
 
   constructor(
     @Inject(sandboxConfig.KEY) private readonly cfg: ConfigType<typeof sandboxConfig>,
@@ -226,6 +229,8 @@ export class ExecutionService implements BeforeApplicationShutdown {
       job.stderr = result.stderr;
       if (signal.aborted) return this.fail(job, cancelled());
       if (result.status === 'error') return this.fail(job, result.errorMessage);
+      const overBudget = await this.budget.claimOutput(session, result.frame);
+      if (overBudget) return this.fail(job, overBudget);
       const stored = await this.outputs.save(result.frame);
       lap('store_ms');
       if (signal.aborted) {

@@ -5,9 +5,15 @@ import { createReadStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { UnusableRequest, OutputNotAvailable } from '../common/errors/domain-errors';
+import {
+  OutputNotAvailable,
+  SessionNotFound,
+  UnusableRequest,
+} from '../common/errors/domain-errors';
+import { processScopedName } from '../common/process-scoped-dir';
 import { downloadConfig, storageConfig } from '../config/configuration';
 import { columnIdent, DuckDbService, quoteIdent, quoteLiteral } from '../duckdb/duckdb.service';
+import { SessionsService } from '../sessions/sessions.service';
 import { ExecutionService } from './execution.service';
 import {
   csvCell,
@@ -21,6 +27,9 @@ import { XLSX_MAX_CELL_CHARS } from './output-store.service';
 import { renamedParquet } from './parquet-footer';
 import { writeXlsx } from './xlsx-export';
 
+/** Folder in TEMP_DIR for the files being downloaded (each lives as long as its download). */
+export const EXPORTS_DIR = 'exports';
+
 export const OUTPUT_FORMATS = ['csv', 'parquet', 'xlsx', 'json'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
@@ -32,6 +41,8 @@ const CONTENT_TYPES: Record<OutputFormat, string> = {
 };
 /** Spreadsheet limit: rows per sheet (one is the header). */
 const XLSX_MAX_ROWS = 1_048_575;
+/** Why a download under way is cut off (its stream errors; the response is aborted). */
+export const SESSION_ENDED = 'the session ended during the download';
 /** Arguments per concat() call when a JSON row is assembled in SQL. */
 const CONCAT_ARGS = 100;
 
@@ -66,18 +77,19 @@ function concatAll(parts: string[]): string {
   return concatAll(groups);
 }
 
-/** `head`, then the file's bytes up to `end` (inclusive), then `tail`; the file is removed after. */
+/**
+ * `head`, then the file's bytes up to `end` (inclusive), then `tail`. The file is removed
+ * when the stream closes: read to the end, or destroyed (client gone, session ended).
+ */
 function streamFile(file: string, head: Buffer, end?: number, tail?: Buffer): Readable {
   async function* parts(): AsyncGenerator<Buffer> {
-    try {
-      if (head.length > 0) yield head;
-      if (end === undefined || end >= 0) yield* createReadStream(file, { end });
-      if (tail) yield tail;
-    } finally {
-      await rm(file, { force: true });
-    }
+    if (head.length > 0) yield head;
+    if (end === undefined || end >= 0) yield* createReadStream(file, { end });
+    if (tail) yield tail;
   }
-  return Readable.from(parts(), { objectMode: false });
+  const stream = Readable.from(parts(), { objectMode: false });
+  stream.once('close', () => void rm(file, { force: true }));
+  return stream;
 }
 
 /**
@@ -89,12 +101,22 @@ function streamFile(file: string, head: Buffer, end?: number, tail?: Buffer): Re
  */
 @Injectable()
 export class OutputExportService {
+  /** Downloads under way per session: ending the session ends them (and removes their files). */
+  private readonly open = new Map<string, Set<Readable>>();
+
   constructor(
     @Inject(storageConfig.KEY) private readonly storage: ConfigType<typeof storageConfig>,
     @Inject(downloadConfig.KEY) private readonly downloads: ConfigType<typeof downloadConfig>,
     private readonly executions: ExecutionService,
     private readonly duckdb: DuckDbService,
-  ) {}
+    private readonly sessions: SessionsService,
+  ) {
+    sessions.onSessionEnd((session) => {
+      for (const stream of this.open.get(session.id) ?? [])
+        stream.destroy(new Error(SESSION_ENDED));
+      this.open.delete(session.id);
+    });
+  }
 
   async download(
     sessionId: string,
@@ -127,6 +149,7 @@ export class OutputExportService {
       parquet: () => this.parquet(stored),
       xlsx: () => this.xlsx(stored),
     }[wanted]();
+    this.track(sessionId, stream);
     return {
       stream,
       contentType: CONTENT_TYPES[wanted],
@@ -134,11 +157,27 @@ export class OutputExportService {
     };
   }
 
+  private track(sessionId: string, stream: Readable): void {
+    if (!this.sessions.has(sessionId)) {
+      // The session ended while its file was being written.
+      stream.destroy();
+      throw new SessionNotFound(sessionId);
+    }
+    let streams = this.open.get(sessionId);
+    if (!streams) this.open.set(sessionId, (streams = new Set()));
+    streams.add(stream);
+    stream.once('close', () => {
+      streams.delete(stream);
+      if (streams.size === 0 && this.open.get(sessionId) === streams) this.open.delete(sessionId);
+    });
+  }
+
   /** DuckDB writes the rows of `select` (no header, no quoting of its own) to a fresh file. */
   private async copy(table: string, select: string[], options: string): Promise<string> {
-    const dir = join(this.storage.tempDir, 'exports');
+    const dir = join(this.storage.tempDir, EXPORTS_DIR);
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const file = join(dir, `${table}-${randomBytes(6).toString('hex')}`);
+    // Named for this process, so the start-up sweep knows a crashed download's leftover.
+    const file = join(dir, processScopedName('', `${table}-${randomBytes(6).toString('hex')}`));
     try {
       await this.duckdb.run(
         `COPY (SELECT ${select.join(', ')} FROM ${quoteIdent(table)} ORDER BY rowid) TO ${quoteLiteral(file)} (${options})`,

@@ -12,11 +12,14 @@ import {
 import { copyFile, link, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeProcessScopedDir } from '../common/process-scoped-dir';
 import { storageConfig } from '../config/configuration';
 import { SANDBOX_GID, SANDBOX_UID } from './sandbox-limits';
 
 /** The trusted Python files, beside this file in src/ (ts-jest) and in dist/ (nest-cli copies *.py). */
 export const PYTHON_SOURCE_DIR = join(__dirname, 'python');
+/** Workspace folders, in TEMP_DIR or the system temp directory, named for their process. */
+export const WORKSPACE_DIR_PREFIX = 'acb-sandbox-';
 
 /**
  * The host folders sandboxes use: a copy of the runner files and one private
@@ -40,7 +43,7 @@ export class SandboxWorkspace implements OnApplicationShutdown {
     if (this.base) return;
     const parent = this.dropsPrivileges ? tmpdir() : this.storage.tempDir;
     mkdirSync(parent, { recursive: true });
-    const base = mkdtempSync(join(parent, 'acb-sandbox-'));
+    const base = makeProcessScopedDir(parent, WORKSPACE_DIR_PREFIX);
     chmodSync(base, this.dropsPrivileges ? 0o711 : 0o700);
     const runner = join(base, 'runner');
     mkdirSync(runner, { mode: 0o755 });

@@ -127,6 +127,12 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
     return !!session && session.expiresAt.getTime() > this.clock.now();
   }
 
+  /** The sessions alive now; the start-up sweep keeps what these own (src/storage). */
+  liveSessions(): Session[] {
+    const now = this.clock.now();
+    return [...this.sessions.values()].filter((s) => s.expiresAt.getTime() > now);
+  }
+
   async delete(id: string): Promise<void> {
     await this.end(this.get(id), 'deleted');
   }

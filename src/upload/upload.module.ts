@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { SessionsModule } from '../sessions/sessions.module';
+import { StorageModule } from '../storage/storage.module';
 import { CsvIngester } from './csv/csv-ingester';
 import { UploadFileInterceptor } from './upload-file.interceptor';
 import { UploadController } from './upload.controller';
@@ -7,7 +8,7 @@ import { UploadService } from './upload.service';
 import { XlsxIngester } from './xlsx/xlsx-ingester';
 
 @Module({
-  imports: [SessionsModule],
+  imports: [SessionsModule, StorageModule],
   controllers: [UploadController],
   providers: [UploadService, UploadFileInterceptor, CsvIngester, XlsxIngester],
 })

@@ -9,7 +9,8 @@ export type DomainErrorCode =
   | 'unusable_request'
   | 'model_unavailable'
   | 'work_not_accepted'
-  | 'limit_reached';
+  | 'limit_reached'
+  | 'storage_budget_exceeded';
 
 /**
  * Errors the services throw; the global filter maps each code to one HTTP status.
@@ -126,6 +127,15 @@ export class LimitReached extends DomainError {
     message: string,
     override readonly retryAfterSeconds: number,
   ) {
+    super(message);
+  }
+}
+
+/** An upload or a job's output would take a session or the server past a storage budget. */
+export class StorageBudgetExceeded extends DomainError {
+  readonly code = 'storage_budget_exceeded';
+
+  constructor(message: string) {
     super(message);
   }
 }

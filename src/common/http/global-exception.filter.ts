@@ -15,6 +15,7 @@ const STATUS_OF: Record<DomainErrorCode, HttpStatus> = {
   model_unavailable: HttpStatus.SERVICE_UNAVAILABLE,
   work_not_accepted: HttpStatus.SERVICE_UNAVAILABLE,
   limit_reached: HttpStatus.TOO_MANY_REQUESTS,
+  storage_budget_exceeded: HttpStatus.PAYLOAD_TOO_LARGE,
 };
 
 /** Turns Nest's `{message, error, statusCode}` bodies into the contract's `{detail}`. */

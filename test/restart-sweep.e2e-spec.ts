@@ -1,0 +1,177 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { makeProcessScopedDir } from '../src/common/process-scoped-dir';
+import { SPILL_DIR_PREFIX } from '../src/duckdb/duckdb.service';
+import { WORKSPACE_DIR_PREFIX } from '../src/sandbox/sandbox-workspace';
+
+const REPO = resolve(__dirname, '..');
+const list = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir) : []);
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address() as { port: number };
+  await new Promise((ok) => server.close(ok));
+  return port;
+}
+
+async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, what: string) {
+  const until = Date.now() + 90_000;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`gave up waiting: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The real server (src/main.ts through ts-node) as its own process, on the given folders. */
+async function startServer(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+    cwd: REPO,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  await eventually(async () => {
+    if (child.exitCode !== null) throw new Error(`server exited: ${stderr}`);
+    const ok = await fetch(`http://127.0.0.1:${env.PORT}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    return ok ? true : undefined;
+  }, 'the server answers /health');
+  return child;
+}
+
+describe('start-up sweep after kill -9 (real server processes)', () => {
+  let root: string;
+  let env: Record<string, string>;
+  let base: string;
+  const cleanup: (() => void)[] = [];
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'acb-restart-'));
+    const port = await freePort();
+    env = {
+      APP_ENV: 'test',
+      ENV_FILE_DIR: root,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      INBOUND_DIR: join(root, 'inbound'),
+      TEMP_DIR: join(root, 'tmp'),
+      LOG_DIR: join(root, 'logs'),
+      LOG_STDOUT: 'false',
+      SANDBOX_POOL_SIZE: '1',
+      SANDBOX_MAX_CONCURRENCY: '1',
+    };
+    base = `http://127.0.0.1:${port}/api/v1`;
+  });
+
+  afterAll(() => {
+    for (const undo of cleanup.reverse()) undo();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('removes orphan session folders, uploads under way, spill, export and workspace folders', async () => {
+    const first = await startServer(env);
+    cleanup.push(() => first.kill('SIGKILL'));
+    const ownWorkspace = (pid: number) =>
+      [tmpdir(), env.TEMP_DIR].flatMap((dir) =>
+        list(dir)
+          .filter((n) => n.startsWith(`${WORKSPACE_DIR_PREFIX}p${pid}s`))
+          .map((n) => join(dir, n)),
+      );
+
+    // A session with a job done, so its folder holds the upload and the cached input.
+    const form = new FormData();
+    form.append('file', new Blob(['text\n' + 'x'.repeat(100) + '\n']), 'data.csv');
+    const upload = (await (
+      await fetch(`${base}/upload`, { method: 'POST', body: form })
+    ).json()) as {
+      session_id: string;
+    };
+    const session = upload.session_id;
+    const code =
+      'import pandas as pd\n\ndef transform(df):\n    return pd.concat([df] * 90000, ignore_index=True)\n';
+    const { job_id: job } = (await (
+      await fetch(`${base}/execute`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ session_id: session, code }),
+      })
+    ).json()) as { job_id: string };
+    await eventually(async () => {
+      const r = (await (await fetch(`${base}/execute/${session}/${job}`)).json()) as {
+        status: string;
+        error_message: string | null;
+      };
+      if (r.status === 'error') throw new Error(`the job failed: ${r.error_message}`);
+      return r.status === 'success' ? true : undefined;
+    }, 'the job succeeds');
+
+    // A download whose client reads nothing, and an upload that stops half way.
+    const download = new Socket();
+    download.connect(Number(env.PORT), '127.0.0.1');
+    download.pause();
+    download.write(`GET /api/v1/execute/${session}/${job}/output HTTP/1.1\r\nHost: x\r\n\r\n`);
+    cleanup.push(() => download.destroy());
+    const boundary = 'b0undary';
+    const partial = new Socket();
+    partial.connect(Number(env.PORT), '127.0.0.1');
+    partial.write(
+      `POST /api/v1/upload HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\n` +
+        `Content-Length: 1000000\r\n\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="half.csv"\r\n` +
+        `Content-Type: text/csv\r\n\r\na,b\n${'1,2\n'.repeat(1000)}`,
+    );
+    cleanup.push(() => partial.destroy());
+
+    const incoming = join(env.INBOUND_DIR, '.incoming');
+    const exportsDir = join(env.TEMP_DIR, 'exports');
+    await eventually(() => (list(incoming).length > 0 ? true : undefined), 'the upload lands');
+    await eventually(
+      () => (list(exportsDir).length > 0 ? true : undefined),
+      'the export is written',
+    );
+    const spill = list(env.TEMP_DIR).filter((n) => n.startsWith(SPILL_DIR_PREFIX));
+    const workspaces = ownWorkspace(first.pid!);
+    expect(spill).toHaveLength(1);
+    expect(workspaces).toHaveLength(1);
+    expect(list(join(env.INBOUND_DIR, session)).length).toBeGreaterThan(0);
+
+    // What must stay: another live process's workspace, and INBOUND_DIR's other folders.
+    const livePeer = makeProcessScopedDir(tmpdir(), WORKSPACE_DIR_PREFIX);
+    cleanup.push(() => rmSync(livePeer, { recursive: true, force: true }));
+    mkdirSync(join(env.INBOUND_DIR, 'recipes'));
+
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+    download.destroy();
+    partial.destroy();
+    // Nothing cleaned up behind the killed server.
+    expect(list(join(env.INBOUND_DIR, session)).length).toBeGreaterThan(0);
+    expect(list(incoming).length).toBeGreaterThan(0);
+    expect(list(exportsDir).length).toBeGreaterThan(0);
+    expect(existsSync(join(env.TEMP_DIR, spill[0]))).toBe(true);
+    expect(existsSync(workspaces[0])).toBe(true);
+
+    const second = await startServer(env);
+    cleanup.push(() => second.kill('SIGKILL'));
+    expect(existsSync(join(env.INBOUND_DIR, session))).toBe(false);
+    expect(list(incoming)).toEqual([]);
+    expect(list(exportsDir)).toEqual([]);
+    expect(existsSync(join(env.TEMP_DIR, spill[0]))).toBe(false);
+    expect(list(env.TEMP_DIR).filter((n) => n.startsWith(SPILL_DIR_PREFIX))).toHaveLength(1);
+    expect(existsSync(workspaces[0])).toBe(false);
+    expect(existsSync(livePeer)).toBe(true);
+    expect(existsSync(join(env.INBOUND_DIR, 'recipes'))).toBe(true);
+    expect((await fetch(`${base}/sessions/${session}`)).status).toBe(404);
+
+    second.kill('SIGTERM');
+    await new Promise((r) => second.once('exit', r));
+  });
+});
