@@ -90,10 +90,10 @@ export class JobQueue<T> {
     const removed: T[] = [];
     for (const [client, sessions] of this.turns) {
       for (const [session, items] of sessions) {
-        const kept = items.filter((item) => !match(item));
-        if (kept.length === items.length) continue;
-        removed.push(...items.filter((item) => !kept.includes(item)));
+        const kept: T[] = [];
+        for (const item of items) (match(item) ? removed : kept).push(item);
         const gone = items.length - kept.length;
+        if (gone === 0) continue;
         this.waiting -= gone;
         add(this.waitingOfClient, client, -gone);
         add(this.heldBySession, session, -gone);
