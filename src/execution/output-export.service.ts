@@ -42,7 +42,7 @@ const CONTENT_TYPES: Record<OutputFormat, string> = {
 /** Spreadsheet limit: rows per sheet (one is the header). */
 const XLSX_MAX_ROWS = 1_048_575;
 /** Why a download under way is cut off (its stream errors; the response is aborted). */
-export const SESSION_ENDED = 'the session ended during the download';
+const SESSION_ENDED = 'the session ended during the download';
 /** Arguments per concat() call when a JSON row is assembled in SQL. */
 const CONCAT_ARGS = 100;
 

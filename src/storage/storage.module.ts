@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
 import { SessionsModule } from '../sessions/sessions.module';
 import { LeftoverSweep } from './leftover-sweep.service';
-import { StalledSocketGuard } from './stalled-socket.guard';
+import { SocketTimeouts } from './socket-timeouts';
 import { StorageBudget } from './storage-budget.service';
 
 /** Disk that is always freed: storage budgets, the start-up sweep, stalled sockets closed. */
 @Module({
   imports: [SessionsModule],
-  providers: [StorageBudget, LeftoverSweep, StalledSocketGuard],
+  providers: [StorageBudget, LeftoverSweep, SocketTimeouts],
   exports: [StorageBudget],
 })
 export class StorageModule {}

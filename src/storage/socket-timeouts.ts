@@ -19,7 +19,7 @@ const HEARTBEAT = ': keep-alive\n\n';
  *   model stays alive while its client reads.
  */
 @Injectable()
-export class StalledSocketGuard implements OnApplicationBootstrap {
+export class SocketTimeouts implements OnApplicationBootstrap {
   constructor(
     @Inject(httpConfig.KEY) private readonly cfg: ConfigType<typeof httpConfig>,
     private readonly adapterHost: HttpAdapterHost,
