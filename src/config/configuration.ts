@@ -134,6 +134,15 @@ export const httpConfig = configArea('http', (e) => {
   };
 });
 
+/** Bounds on what previews and row pages hold (api.md "Bounds"); downloads are never cut. */
+export const previewConfig = configArea('preview', (e) => {
+  return {
+    maxCellChars: e.PREVIEW_MAX_CELL_CHARS,
+    maxBytes: e.PREVIEW_MAX_BYTES,
+    rowsPageMaxBytes: e.ROWS_PAGE_MAX_BYTES,
+  };
+});
+
 /** How downloads are written: CSV formula escaping (OWASP CSV injection) when not asked per request. */
 export const downloadConfig = configArea('download', (e) => {
   return { escapeFormulas: e.DOWNLOAD_ESCAPE_FORMULAS };
@@ -151,4 +160,5 @@ export const allConfigs = [
   loggingConfig,
   httpConfig,
   downloadConfig,
+  previewConfig,
 ];

@@ -119,6 +119,13 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(0) @Max(64) SANDBOX_MAX_CONCURRENCY = 0;
   @Transform(toInt) @IsInt() @Min(0) @Max(16) SANDBOX_POOL_SIZE = 2;
   @Transform(toInt) @IsInt() @Min(1) @Max(10_000) PREVIEW_ROW_COUNT = 50;
+  /** Previews and row pages cut text values longer than this (code points); downloads never. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) PREVIEW_MAX_CELL_CHARS = 10_000;
+  /** A job's preview keeps the first rows whose JSON fits in this many bytes. */
+  @Transform(toInt) @IsInt() @Min(1024) @Max(1024 * 1024 * 1024) PREVIEW_MAX_BYTES = 1024 * 1024;
+  /** A page of GET /sessions/{id}/rows holds rows while they fit in this many bytes (one at least). */
+  @Transform(toInt) @IsInt() @Min(1024) @Max(1024 * 1024 * 1024) ROWS_PAGE_MAX_BYTES =
+    16 * 1024 * 1024;
   /** Default of the CSV download's `escape_formulas`: prefix formula-like text cells with '. */
   @Transform(toBool) @IsBoolean() DOWNLOAD_ESCAPE_FORMULAS = false;
   /** Size cap of each sandbox's scratch tmpfs (its only writable place); counts as RAM. */

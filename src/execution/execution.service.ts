@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import {
   CodeRejected,
   JobNotFound,
@@ -223,7 +224,14 @@ export class ExecutionService implements BeforeApplicationShutdown {
       if (signal.aborted) return this.fail(job, cancelled());
       runner = this.pool.acquire(session.id);
       if (!runner.inputPlaced) await placeInput(input, runner.hostInputFile);
-      const result = await runner.run({ code, policy: this.checker.policy.runner }, signal);
+      const result = await runner.run(
+        {
+          code,
+          policy: this.checker.policy.runner,
+          resultFile: join(session.dir, `result-${job.id}.frame`),
+        },
+        signal,
+      );
       lap('sandbox_ms');
       job.stdout = result.stdout;
       job.stderr = result.stderr;
@@ -231,7 +239,7 @@ export class ExecutionService implements BeforeApplicationShutdown {
       if (result.status === 'error') return this.fail(job, result.errorMessage);
       const overBudget = await this.budget.claimOutput(session, result.frame);
       if (overBudget) return this.fail(job, overBudget);
-      const stored = await this.outputs.save(result.frame);
+      const stored = await this.outputs.save(result.frame, session.dir);
       lap('store_ms');
       if (signal.aborted) {
         // The session's tables were dropped while this one was being written.
@@ -243,11 +251,13 @@ export class ExecutionService implements BeforeApplicationShutdown {
       job.outputSchema = stored.columns;
       job.outputRowCount = stored.rows;
       job.warnings = stored.warnings;
-      job.previewRows = await this.outputs.preview(
+      const preview = await this.outputs.preview(
         stored.table,
         stored.columns,
         this.cfg.previewRowCount,
       );
+      job.previewRows = preview.rows;
+      job.warnings = [...stored.warnings, ...preview.warnings];
       lap('preview_ms');
       job.status = 'success';
       job.finishedAt = new Date();

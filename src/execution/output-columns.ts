@@ -1,3 +1,4 @@
+import { cutTextSql } from '../duckdb/cell-cut';
 import { quoteLiteral } from '../duckdb/duckdb.service';
 import { JobRecord } from '../sessions/session';
 
@@ -208,9 +209,10 @@ export function csvQuote(text: string, escapeFormulas = false): string {
 /**
  * A value of the preview and the JSON download as JSON text (VARCHAR, never NULL):
  * integers beyond 2^53 as strings, ±inf as "Infinity"/"-Infinity", datetimes in ISO 8601
- * (with the offset when zoned), durations in ISO 8601, dates and times as text.
+ * (with the offset when zoned), durations in ISO 8601, dates and times as text. With
+ * `maxTextChars` (previews), longer text is cut with the marker of cell-cut.ts.
  */
-export function jsonValue(column: OutputColumn, c: string): string {
+export function jsonValue(column: OutputColumn, c: string, maxTextChars?: number): string {
   const quoted = (text: string): string => `'"' || ${text} || '"'`;
   let value: string;
   switch (column.stored) {
@@ -242,7 +244,7 @@ export function jsonValue(column: OutputColumn, c: string): string {
       value = quoted(`CAST(${c} AS VARCHAR)`);
       break;
     case 'text':
-      value = `CAST(to_json(${c}) AS VARCHAR)`;
+      value = `CAST(to_json(${maxTextChars === undefined ? c : cutTextSql(c, maxTextChars)}) AS VARCHAR)`;
       break;
   }
   return `COALESCE(${value}, 'null')`;

@@ -2,8 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { storageConfig } from '../config/configuration';
+import { dirname, join } from 'node:path';
+import { previewConfig, storageConfig } from '../config/configuration';
+import { withinBytesSql } from '../duckdb/cell-cut';
 import { JsonValue } from '../duckdb/json-safe';
 import {
   columnIdent,
@@ -13,6 +14,7 @@ import {
   quoteLiteral,
 } from '../duckdb/duckdb.service';
 import { DecodedColumn, DecodedFrame } from '../sandbox/frame';
+import { SessionsService } from '../sessions/sessions.service';
 import { fixedOffsetSeconds, jsonValue, OutputColumn, StoredType } from './output-columns';
 import { ParquetColumn, writeParquet } from './parquet-writer';
 
@@ -130,10 +132,26 @@ function toParquet(column: DecodedColumn, index: number, rows: number): ParquetC
 export class OutputStore {
   constructor(
     @Inject(storageConfig.KEY) private readonly storage: ConfigType<typeof storageConfig>,
+    @Inject(previewConfig.KEY) private readonly bounds: ConfigType<typeof previewConfig>,
     private readonly duckdb: DuckDbService,
-  ) {}
+    sessions: SessionsService,
+  ) {
+    // The session's folder (and with it the files) goes after this; the views go here.
+    sessions.onSessionEnd(async (session) => {
+      for (const job of session.jobs.values())
+        if (job.outputTable) await this.drop(job.outputTable);
+    });
+  }
 
-  async save(frame: DecodedFrame): Promise<StoredOutput> {
+  /** Output file of each view, by view name. */
+  private readonly files = new Map<string, string>();
+
+  /**
+   * Stores `frame` as `<dir>/outputs/<table>.parquet` under a view named `table` (rows in
+   * order as `rowid`); `dir` is the session's folder, removed with it. The caller drops
+   * the view (`drop`) when the job goes, or the session's end does.
+   */
+  async save(frame: DecodedFrame, dir: string): Promise<StoredOutput> {
     const table = `job_${randomBytes(12).toString('hex')}`;
     const warnings = [...frame.warnings];
     const { names, renamed } = uniqueNames(frame.columns.map((c) => c.name));
@@ -155,9 +173,9 @@ export class OutputStore {
     }));
     await this.checkZones(columns, warnings);
 
-    const dir = join(this.storage.tempDir, 'outputs');
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const file = join(dir, `${table}.parquet`);
+    const file = this.fileOf(table, dir);
+    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+    this.files.set(table, file);
     try {
       const parts = writeParquet(
         frame.columns.map((c, i) => toParquet(c, i, frame.rows)),
@@ -176,13 +194,12 @@ export class OutputStore {
             : columnIdent(i),
         )
         .join(', ');
+      // A view, not a table: DuckDB's in-memory tables held every output in RAM (measured in
+      // bench/bounded-results.bench.ts); the file costs memory only while it is read.
       await this.duckdb.run(
-        `CREATE TABLE ${quoteIdent(table)} AS SELECT ${select} FROM read_parquet(${quoteLiteral(file)})`,
+        `CREATE VIEW ${quoteIdent(table)} AS SELECT file_row_number AS rowid, ${select} ` +
+          `FROM read_parquet(${quoteLiteral(file)}, file_row_number = true)`,
       );
-    } finally {
-      await rm(file, { force: true });
-    }
-    try {
       await this.learnSpelling(table, columns, warnings);
     } catch (error) {
       await this.drop(table);
@@ -195,28 +212,62 @@ export class OutputStore {
     return { table, columns, rows: frame.rows, warnings };
   }
 
-  /** The first `limit` rows as the preview shows them: the JSON download's values. */
-  async preview(table: string, columns: OutputColumn[], limit: number): Promise<JsonRow[]> {
-    const select = columns.map((c, i) => jsonValue(c, columnIdent(i))).join(', ');
+  /**
+   * The first `limit` rows as the preview shows them: the JSON download's values, text
+   * longer than PREVIEW_MAX_CELL_CHARS cut in SQL (cell-cut.ts), and no more rows than fit
+   * in PREVIEW_MAX_BYTES of JSON (possibly none); `warnings` says when rows were left out.
+   */
+  async preview(
+    table: string,
+    columns: OutputColumn[],
+    limit: number,
+  ): Promise<{ rows: JsonRow[]; warnings: string[] }> {
+    const cells = columns.map(
+      (c, i) => `${jsonValue(c, columnIdent(i), this.bounds.maxCellChars)} AS j${i}`,
+    );
+    const names = columns.map((_, i) => `j${i}`);
+    const cut = `SELECT ${cells.join(', ')}, rowid AS __order FROM ${quoteIdent(table)} ORDER BY rowid LIMIT $limit`;
+    const page = `SELECT *, ${names.map((n) => `strlen(${n})`).join(' + ')} AS __bytes FROM (${cut})`;
     const rows = await this.duckdb.withConnection(async (conn) => {
       const reader = await conn.runAndReadAll(
-        `SELECT ${select} FROM ${quoteIdent(table)} ORDER BY rowid LIMIT $limit`,
+        withinBytesSql(page, names, this.bounds.maxBytes, false),
         { limit },
       );
       return reader.getRows();
     });
-    return rows.map((row) => {
-      // No prototype: a column named __proto__ is a key like any other.
-      const out = Object.create(null) as JsonRow;
-      row.forEach((text, i) => {
-        out[columns[i].name] = JSON.parse(text as string) as JsonValue;
-      });
-      return out;
-    });
+    const shortened = rows.length < limit && rows.length < (await this.count(table, limit));
+    return {
+      warnings: shortened ? [previewShortened(rows.length, this.bounds.maxBytes)] : [],
+      rows: rows.map((row) => {
+        // No prototype: a column named __proto__ is a key like any other.
+        const out = Object.create(null) as JsonRow;
+        row.forEach((text, i) => {
+          out[columns[i].name] = JSON.parse(text as string) as JsonValue;
+        });
+        return out;
+      }),
+    };
   }
 
+  /** Rows of `table`, counted up to `atMost`. */
+  private async count(table: string, atMost: number): Promise<number> {
+    const [row] = await this.duckdb.queryJson(
+      `SELECT count(*) AS n FROM (SELECT 1 FROM ${quoteIdent(table)} LIMIT $atMost)`,
+      { atMost },
+    );
+    return Number(row.n);
+  }
+
+  /** Removes a stored output: its view and its file. */
   async drop(table: string): Promise<void> {
-    await this.duckdb.run(`DROP TABLE IF EXISTS ${quoteIdent(table)}`);
+    await this.duckdb.run(`DROP VIEW IF EXISTS ${quoteIdent(table)}`);
+    const file = this.files.get(table);
+    this.files.delete(table);
+    if (file) await rm(file, { force: true });
+  }
+
+  private fileOf(table: string, dir: string): string {
+    return join(dir, 'outputs', `${table}.parquet`);
   }
 
   /** A zone DuckDB's ICU does not know would fail every read: such columns are shown in UTC. */
@@ -306,6 +357,9 @@ export class OutputStore {
           break;
         case 'text':
           ask(`max(length(${c})) > ${XLSX_MAX_CELL_CHARS}`, note(i, xlsxCut));
+          ask(`max(length(${c})) > ${this.bounds.maxCellChars}`, (v) => {
+            if (v === true) warnings.push(previewCut(shown(column.name), this.bounds.maxCellChars));
+          });
           break;
         default:
           break;
@@ -329,3 +383,7 @@ const excelEarly = (name: string): string =>
   `Column ${name} has dates before 1900-03-01, which Excel cannot hold; the XLSX download gives those as text.`;
 const xlsxCut = (name: string): string =>
   `Column ${name} has values longer than ${XLSX_MAX_CELL_CHARS.toLocaleString('en-US')} characters, which an XLSX cell cannot hold; the XLSX download cuts them.`;
+const previewCut = (name: string, chars: number): string =>
+  `Column ${name} has values longer than ${chars.toLocaleString('en-US')} characters: the preview cuts them (saying how long each is); downloads hold them whole.`;
+const previewShortened = (rows: number, bytes: number): string =>
+  `The preview shows the first ${rows} rows only: more would pass its limit of ${bytes.toLocaleString('en-US')} bytes (PREVIEW_MAX_BYTES); downloads hold every row.`;

@@ -100,7 +100,7 @@ class CappedBuffer {
   private file: string | null = null;
   size = 0;
   /** Set when the file could not be written (disk full): the push that failed returned false. */
-  writeError: Error | null = null;
+  writeError: NodeJS.ErrnoException | null = null;
   constructor(private readonly max: number) {}
 
   /** From now on, bytes go to `file` (created, mode 0600) instead of memory. */
@@ -120,7 +120,7 @@ class CappedBuffer {
         try {
           writeSync(this.fd, part);
         } catch (error) {
-          this.writeError = error as Error;
+          this.writeError = error as NodeJS.ErrnoException;
           return false;
         }
       }
@@ -360,7 +360,7 @@ export class RunnerProcess {
         return fail('the sandbox did not start correctly');
       case 'storage':
         return fail(
-          `the output could not be stored on the server (${(this.result.writeError as NodeJS.ErrnoException | null)?.code ?? 'write failed'})`,
+          `the output could not be stored on the server (${this.result.writeError?.code ?? 'write failed'})`,
         );
       case null:
         break;
