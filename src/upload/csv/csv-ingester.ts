@@ -6,7 +6,7 @@ import { columnIdent, DuckDbService, quoteIdent, quoteLiteral } from '../../duck
 import { makeUniqueColumnNames } from '../column-names';
 import { PANDAS_NA_VALUES } from '../pandas-na-values';
 import { IngestedTable, IngestOptions, TableIngester } from '../table-ingester';
-import { analyseHead, firstTooWideRecord, HeadAnalysis, LineEnding } from './csv-dialect';
+import { firstTooWideRecord, HeadAnalysis, LineEnding } from './csv-dialect';
 import {
   applyPandasTypes,
   ColumnGuess,
@@ -15,7 +15,7 @@ import {
   TIMESTAMP_FORMAT,
   typingWarnings,
 } from './pandas-typing';
-import { prepareCsvText } from './csv-text';
+import { analyseHeadOffThread, prepareCsvTextOffThread } from './csv-worker-pool';
 
 const HEAD_BYTES = 64 * 1024;
 const MAX_HEAD_BYTES = 8 * 1024 * 1024;
@@ -70,14 +70,14 @@ export class CsvIngester implements TableIngester {
     const raw = await readHead(filePath);
     if (raw.length === 0) throw new UploadRejected('The file is empty');
     rejectBinary(raw);
-    const text = await prepareCsvText(filePath, dirname(filePath));
+    const text = await prepareCsvTextOffThread(filePath, dirname(filePath));
     const source = text.path;
     const head = source === filePath ? raw : await readHead(source);
     const decoded = new TextDecoder().decode(head);
     checkLooksLikeText(decoded);
     if (decoded.trim() === '') throw new UploadRejected('The file is empty');
     const warnings = [...text.warnings];
-    const dialect = analyseHead(decoded, {
+    const dialect = await analyseHeadOffThread(decoded, {
       wholeFile: head.length === (await stat(source)).size,
       delimiter: text.sepLine ?? undefined,
     });
