@@ -2,11 +2,15 @@ import { INestApplication } from '@nestjs/common';
 import type { Server } from 'node:http';
 import { AppLogger } from '../logging/app-logger.service';
 
+/** How long the modules get to shut down (jobs cancelled, DuckDB closed) after the drain. */
+const CLOSE_TIMEOUT_MS = 10_000;
+
 /**
  * On SIGTERM or SIGINT: stop accepting connections, let in-flight requests and event
  * streams finish for up to `timeoutMs`, close what is left, then shut the modules down
  * (Nest's own shutdown hooks would close DuckDB and the sandboxes first, under running
- * requests). A second signal stops at once.
+ * requests) and exit 0. Exits 1 when the modules take longer than CLOSE_TIMEOUT_MS to
+ * shut down, and at once on a second signal.
  */
 export function drainOnSignals(app: INestApplication, timeoutMs: number): void {
   const logger = app.get(AppLogger);
@@ -27,7 +31,14 @@ export function drainOnSignals(app: INestApplication, timeoutMs: number): void {
       logger.warn({ msg: 'drain deadline passed: closing open connections' }, 'Shutdown');
       server.closeAllConnections();
     }
-    await app.close();
+    const closed = await Promise.race([
+      app.close().then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), CLOSE_TIMEOUT_MS)),
+    ]);
+    if (!closed) {
+      logger.error({ msg: 'modules did not shut down in time: exiting' }, 'Shutdown');
+      process.exit(1);
+    }
     process.exit(0);
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
