@@ -15,27 +15,21 @@ export function incomingDir(inboundDir: string): string {
 
 /**
  * The storage budgets: SESSION_MAX_BYTES for one session (its folder: the upload and the
- * cached input; plus its jobs' outputs) and STORAGE_MAX_BYTES for all sessions and the
- * uploads under way. Folders are measured on disk when asked; an output counts the bytes
- * of its decoded frame (what the output table is loaded from), claimed when it is stored.
+ * cached input and its jobs' outputs, which are Parquet files there, see output-store.service.ts)
+ * and STORAGE_MAX_BYTES for all sessions and the uploads under way. Folders are measured on
+ * disk when asked; an output about to be stored counts the bytes of its decoded frame.
  */
 @Injectable()
 export class StorageBudget {
-  private readonly outputBytes = new Map<string, number>();
-
   constructor(
     @Inject(storageConfig.KEY) private readonly storage: ConfigType<typeof storageConfig>,
     @Inject(budgetConfig.KEY) private readonly cfg: ConfigType<typeof budgetConfig>,
     private readonly sessions: SessionsService,
-  ) {
-    sessions.onSessionEnd((session) => {
-      this.outputBytes.delete(session.id);
-    });
-  }
+  ) {}
 
   /** Bytes one session holds now. */
   async sessionBytes(session: Session): Promise<number> {
-    return (await directoryBytes(session.dir)) + (this.outputBytes.get(session.id) ?? 0);
+    return directoryBytes(session.dir);
   }
 
   /** Bytes all live sessions and the uploads under way hold now. */
@@ -60,7 +54,7 @@ export class StorageBudget {
 
   /**
    * Claims room for a job's output in its session; answers why not (naming the budget)
-   * when it would pass one, else null. A claim is given back when the session ends.
+   * when it would pass one, else null. Once stored, the output's file counts in the folder.
    */
   async claimOutput(session: Session, frame: DecodedFrame): Promise<string | null> {
     const bytes = frameBytes(frame);
@@ -75,9 +69,6 @@ export class StorageBudget {
     }
     if ((await this.totalBytes()) + bytes > storageMaxBytes) {
       return `the output (${formatBytes(bytes)}) does not fit: ${this.storageFull(storageMaxBytes).message}`;
-    }
-    if (this.sessions.has(session.id)) {
-      this.outputBytes.set(session.id, (this.outputBytes.get(session.id) ?? 0) + bytes);
     }
     return null;
   }
