@@ -17,7 +17,7 @@ describe('the CSV worker pool', () => {
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('analyses heads as analyseHead does, many at once (more than there are workers)', async () => {
-    const files = readdirSync(CORPUS).filter((f) => /^issue-1066|\.csv$/.test(f));
+    const files = readdirSync(CORPUS).filter((f) => f.endsWith('.csv'));
     const heads = files.map((f) => readFileSync(join(CORPUS, f)).subarray(0, 64 * 1024));
     const texts = heads.map((h) => new TextDecoder().decode(h));
     const offThread = await Promise.all(texts.map((t) => analyseHeadOffThread(t)));
