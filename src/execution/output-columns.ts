@@ -26,6 +26,8 @@ import { JobRecord } from '../sessions/session';
  * leading ' (OWASP); XLSX text cells are typed strings, which spreadsheets never evaluate.
  */
 export type OutputColumn = JobRecord['outputSchema'][number];
+/** Characters an Excel cell holds. */
+export const XLSX_MAX_CELL_CHARS = 32_767;
 export type StoredType = OutputColumn['stored'];
 
 const NS_PER_DAY = '86400000000000';
@@ -331,12 +333,10 @@ export function xlsxValue(
       };
     case 'datetimetz':
     case 'timedelta':
+      return { text: csvCell(column, c) };
     case 'text':
-      return { text: csvCellText(column, c) };
+      // Cut in SQL, so a long value never reaches the workbook writer whole; the writer
+      // cuts again at 32,767 UTF-16 units as Excel counts (left() counts code points, more).
+      return { text: `left(${c}, ${XLSX_MAX_CELL_CHARS})` };
   }
-}
-
-/** The CSV spelling without CSV quoting. */
-function csvCellText(column: OutputColumn, c: string): string {
-  return column.stored === 'text' ? c : csvCell(column, c);
 }

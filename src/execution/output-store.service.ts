@@ -15,7 +15,13 @@ import {
 } from '../duckdb/duckdb.service';
 import { DecodedColumn, DecodedFrame } from '../sandbox/frame';
 import { SessionsService } from '../sessions/sessions.service';
-import { fixedOffsetSeconds, jsonValue, OutputColumn, StoredType } from './output-columns';
+import {
+  fixedOffsetSeconds,
+  jsonValue,
+  OutputColumn,
+  StoredType,
+  XLSX_MAX_CELL_CHARS,
+} from './output-columns';
 import { ParquetColumn, writeParquet } from './parquet-writer';
 
 export interface StoredOutput {
@@ -39,8 +45,7 @@ const STORED: Record<DecodedColumn['kind'], StoredType> = {
 };
 const NAME_IN_WARNING_MAX_CHARS = 60;
 const WARNINGS_MAX = 100;
-/** Cells Excel holds: characters per cell. */
-export const XLSX_MAX_CELL_CHARS = 32_767;
+export { XLSX_MAX_CELL_CHARS };
 const FIRST_EXCEL_NS = -2_203_891_200_000_000_000n;
 
 /** A name as quoted in a warning (Python's repr style, cut when long). */
