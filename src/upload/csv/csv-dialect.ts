@@ -84,6 +84,8 @@ export function analyseHead(
   let best: HeadAnalysis = { delimiter: ',', lineEnding, ...parseHead(complete, ',') };
   let bestScore = score(best.records);
   for (const delimiter of CANDIDATE_DELIMITERS.slice(1)) {
+    // Absent, it makes every record one field: that scores 0 and never beats the comma.
+    if (!complete.includes(delimiter)) continue;
     const parsed = parseHead(complete, delimiter);
     const s = score(parsed.records);
     if (s > bestScore) {
