@@ -137,7 +137,8 @@ class LaunchedProcess extends EventEmitter implements SandboxProcess {
     this.ended = true;
     this.failed = true;
     if (this.pid !== undefined) this.signalCode = 'SIGKILL';
-    this.emit('error', error);
+    // A launcher can die at any time; a caller that only waits for 'close' must not crash the API.
+    if (this.listenerCount('error') > 0) this.emit('error', error);
     for (const socket of this.sockets) socket?.destroy();
     for (const fd of [1, 2, 3]) this.endOutput(this.stdio[fd]);
     this.maybeClose();
