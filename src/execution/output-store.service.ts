@@ -390,5 +390,10 @@ const xlsxCut = (name: string): string =>
   `Column ${name} has values longer than ${XLSX_MAX_CELL_CHARS.toLocaleString('en-US')} characters, which an XLSX cell cannot hold; the XLSX download cuts them.`;
 const previewCut = (name: string, chars: number): string =>
   `Column ${name} has values longer than ${chars.toLocaleString('en-US')} characters: the preview cuts them (saying how long each is); downloads hold them whole.`;
-const previewShortened = (rows: number, bytes: number): string =>
-  `The preview shows the first ${rows} rows only: more would pass its limit of ${bytes.toLocaleString('en-US')} bytes (PREVIEW_MAX_BYTES); downloads hold every row.`;
+const previewShortened = (rows: number, bytes: number): string => {
+  const shown =
+    rows === 0
+      ? 'The preview shows no rows: the first alone'
+      : `The preview shows the first ${rows} rows only: more`;
+  return `${shown} would pass its limit of ${bytes.toLocaleString('en-US')} bytes (PREVIEW_MAX_BYTES); downloads hold every row.`;
+};
