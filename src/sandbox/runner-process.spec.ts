@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatBytes, RunnerLimits, RunnerProcess } from './runner-process';
@@ -169,6 +169,40 @@ out((7).to_bytes(8, "little") + (9).to_bytes(8, "little"))
     const r = runner('out(\'{"status": "error", "kind": "memory"}\\n\')');
     await r.run({ code: 'x', policy: POLICY });
     await expect(r.run({ code: 'x', policy: POLICY })).rejects.toThrow(/exactly one job/);
+  });
+
+  it('writes the result to resultFile as it arrives and removes the file after', async () => {
+    const file = join(dir, 'result.frame');
+    const header =
+      '{"status": "ok", "rows": 2, "columns": [{"name": "n", "kind": "i", "nulls": false, "size": 16}]}\n';
+    // The sandbox sends half the frame, waits until that half is on disk, then the rest.
+    const result = await runner(`
+import pathlib
+out(${JSON.stringify(header)})
+out((7).to_bytes(8, "little"))
+path = pathlib.Path(${JSON.stringify(file)})
+while not path.exists() or path.stat().st_size < ${header.length + 8}:
+    time.sleep(0.01)
+print("on disk:", path.stat().st_size, file=sys.stderr)
+out((9).to_bytes(8, "little"))
+`).run({ code: 'x', policy: POLICY, resultFile: file });
+    expect(result.stderr).toBe(`on disk: ${header.length + 8}\n`);
+    expect(result.status).toBe('success');
+    if (result.status !== 'success') return;
+    const column = result.frame.columns[0];
+    expect(column.kind === 'i' && column.values).toEqual(new BigInt64Array([7n, 9n]));
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('stops at the cap with a resultFile too, and removes the file', async () => {
+    const file = join(dir, 'big.frame');
+    const r = runner('out(\'{"status": "ok"}\\n\')\nwhile True:\n    out(bytes(65536))');
+    const result = await r.run({ code: 'x', policy: POLICY, resultFile: file });
+    expect(result).toMatchObject({
+      status: 'error',
+      errorMessage: 'output is larger than 4 KB; that is the limit',
+    });
+    expect(existsSync(file)).toBe(false);
   });
 
   it('formats byte limits the way messages use them', () => {
