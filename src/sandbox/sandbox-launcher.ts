@@ -367,6 +367,7 @@ export class SandboxLauncher implements OnApplicationShutdown {
   /** The private socket the launcher connects the sandboxes' stdio to. */
   private listen(): void {
     if (this.server) return;
+    this.workspace.prepare();
     let dir = mkdtempSync(join(this.workspace.baseDir, 'launch-'));
     if (join(dir, 's').length > SOCKET_PATH_MAX) {
       rmSync(dir, { recursive: true, force: true });
