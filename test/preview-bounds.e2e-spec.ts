@@ -27,7 +27,7 @@ describe('preview and row page budgets', () => {
   beforeAll(async () => {
     t = await startTestApp({
       PREVIEW_MAX_CELL_CHARS: '200',
-      PREVIEW_MAX_BYTES: '1024',
+      PREVIEW_MAX_BYTES: '4096',
       ROWS_PAGE_MAX_BYTES: '1024',
     });
     session = await uploadCsv(t, CSV);
@@ -63,10 +63,10 @@ describe('preview and row page budgets', () => {
   it("a job's preview keeps the rows whose JSON fits in PREVIEW_MAX_BYTES and says so", async () => {
     const job = await run(t, session, 'def transform(df):\n    return df\n');
     expect(job.status).toBe('success');
-    // JSON values: id (1 or 2 digits) and the quoted text (102): rows 1-9 make 927 bytes.
-    expect(job.preview_rows.map((r) => r.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // JSON values: id (1 or 2 digits) and the quoted text (102): rows 1-39 make 4,047 bytes.
+    expect(job.preview_rows.map((r) => r.id)).toEqual(Array.from({ length: 39 }, (_, i) => i + 1));
     expect(job.warnings).toContain(
-      'The preview shows the first 9 rows only: more would pass its limit of 1,024 bytes (PREVIEW_MAX_BYTES); downloads hold every row.',
+      'The preview shows the first 39 rows only: more would pass its limit of 4,096 bytes (PREVIEW_MAX_BYTES); downloads hold every row.',
     );
     expect(job.output_row_count).toBe(ROWS);
   });
@@ -76,14 +76,14 @@ describe('preview and row page budgets', () => {
       'import pandas as pd',
       '',
       'def transform(df):',
-      '    return pd.DataFrame({f"c{i}": ["é" * 300] for i in range(6)})',
+      '    return pd.DataFrame({f"c{i}": ["é" * 300] for i in range(12)})',
       '',
     ].join('\n');
     const wide = await run(t, session, code);
     expect(wide.status).toBe('success');
     expect(wide.preview_rows).toEqual([]);
     expect(wide.warnings).toContain(
-      'The preview shows no rows: the first alone would pass its limit of 1,024 bytes (PREVIEW_MAX_BYTES); downloads hold every row.',
+      'The preview shows no rows: the first alone would pass its limit of 4,096 bytes (PREVIEW_MAX_BYTES); downloads hold every row.',
     );
     const narrow = await run(
       t,
@@ -94,5 +94,14 @@ describe('preview and row page budgets', () => {
     expect(narrow.warnings).toContain(
       "Column 'c' has values longer than 200 characters: the preview cuts them (saying how long each is); downloads hold them whole.",
     );
+  });
+
+  it('a preview of 1,100 columns (sizes summed without nesting past the depth limit)', async () => {
+    const code =
+      'import pandas as pd\n\ndef transform(df):\n    return pd.DataFrame({f"c{i}": [0] for i in range(1100)})\n';
+    const job = await run(t, session, code);
+    expect(job.status).toBe('success');
+    expect(job.preview_rows).toHaveLength(1);
+    expect(Object.keys(job.preview_rows[0])).toHaveLength(1100);
   });
 });

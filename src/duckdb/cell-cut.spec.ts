@@ -1,6 +1,6 @@
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { execFileSync } from 'node:child_process';
-import { cutMarker, cutText, cutTextSql, withinBytesSql } from './cell-cut';
+import { cutMarker, cutText, cutTextSql, sumSql, withinBytesSql } from './cell-cut';
 
 /** Python's len() of each value: what pandas' str.len() gives. */
 function pythonLengths(values: string[]): number[] {
@@ -65,6 +65,12 @@ describe('cell cut (PREVIEW_MAX_CELL_CHARS)', () => {
     }
     const missing = await conn.runAndReadAll(`SELECT ${cutTextSql('CAST(NULL AS VARCHAR)', CAP)}`);
     expect(missing.getRowsJson()[0][0]).toBeNull();
+  });
+
+  it('sums thousands of terms (no expression depth limit), NULL counting 0', async () => {
+    const terms = Array.from({ length: 16_384 }, (_, i) => (i === 0 ? 'NULL' : '2'));
+    const r = await conn.runAndReadAll(`SELECT ${sumSql(terms)}, ${sumSql([])}`);
+    expect(r.getRowsJson()[0].map(Number)).toEqual([32_766, 0]);
   });
 
   it('keeps the first rows within a byte budget, and the first row when asked', async () => {

@@ -43,3 +43,11 @@ export function withinBytesSql(
     `WHERE ${keep}__total <= ${Math.floor(maxBytes)} ORDER BY __order`
   );
 }
+
+/**
+ * The sum of SQL terms as one flat expression (NULL terms count 0): a chain of `+` over
+ * thousands of columns would pass DuckDB's expression depth limit (1000).
+ */
+export function sumSql(terms: string[]): string {
+  return terms.length === 0 ? '0' : `COALESCE(list_sum([${terms.join(', ')}]), 0)`;
+}

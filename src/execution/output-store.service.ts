@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { previewConfig, storageConfig } from '../config/configuration';
-import { withinBytesSql } from '../duckdb/cell-cut';
+import { sumSql, withinBytesSql } from '../duckdb/cell-cut';
 import { JsonValue } from '../duckdb/json-safe';
 import {
   columnIdent,
@@ -232,7 +232,7 @@ export class OutputStore {
     );
     const names = columns.map((_, i) => `j${i}`);
     const cut = `SELECT ${cells.join(', ')}, rowid AS __order FROM ${quoteIdent(table)} ORDER BY rowid LIMIT $limit`;
-    const page = `SELECT *, ${names.map((n) => `strlen(${n})`).join(' + ')} AS __bytes FROM (${cut})`;
+    const page = `SELECT *, ${sumSql(names.map((n) => `strlen(${n})`))} AS __bytes FROM (${cut})`;
     const rows = await this.duckdb.withConnection(async (conn) => {
       const reader = await conn.runAndReadAll(
         withinBytesSql(page, names, this.bounds.maxBytes, false),

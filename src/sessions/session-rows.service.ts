@@ -2,7 +2,7 @@ import { DuckDBTypeId } from '@duckdb/node-api';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { previewConfig, sessionConfig } from '../config/configuration';
-import { cutTextSql, withinBytesSql } from '../duckdb/cell-cut';
+import { cutTextSql, sumSql, withinBytesSql } from '../duckdb/cell-cut';
 import {
   columnIdent,
   DuckDbService,
@@ -81,7 +81,7 @@ export class SessionRowsService {
       const cut =
         `SELECT ${cells.join(', ')}, __order FROM ` +
         `(SELECT ${select}, rowid AS __order ${from} ORDER BY rowid LIMIT $limit OFFSET $offset)`;
-      const page = `SELECT *, ${sizes.join(' + ') || '0'} AS __bytes FROM (${cut})`;
+      const page = `SELECT *, ${sumSql(sizes)} AS __bytes FROM (${cut})`;
       const reader = await conn.runAndReadAll(
         withinBytesSql(page, names.map(quoteIdent), maxBytes, true),
         { limit, offset },
