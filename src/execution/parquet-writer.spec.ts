@@ -113,6 +113,20 @@ describe('writeParquet (read back by DuckDB)', () => {
     expect(check).toEqual([{ n: rows, present: rows - rows / 5, misplaced: 0, reordered: null }]);
   });
 
+  it('refers to long values instead of copying them, around short ones and missing ones', async () => {
+    const long = 'é'.repeat(100_000); // 200,000 bytes: beyond the copy threshold
+    const values = ['a', long, '', `${long}z`, 'b', long];
+    const valid = new Uint8Array([1, 1, 0, 1, 1, 1]);
+    const text = Buffer.from(values.join('\u0000'), 'utf8');
+    const parts = writeParquet([{ name: 's', type: 'utf8', text, valid }], values.length);
+    // The long values' bytes are parts of the file as they are, not copies.
+    expect(parts.filter((p) => p.buffer === text.buffer).map((p) => p.length)).toEqual([
+      200_000, 200_001, 200_000,
+    ]);
+    const { rows } = await roundTrip([{ name: 's', type: 'utf8', text, valid }], values.length);
+    expect(rows.map((r) => r.s)).toEqual(['a', long, null, `${long}z`, 'b', long]);
+  });
+
   it('writes an empty table', async () => {
     const { rows } = await roundTrip(
       [{ name: 's', type: 'utf8', text: Buffer.alloc(0), valid: null }],

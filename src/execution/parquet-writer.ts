@@ -209,41 +209,67 @@ function booleanValues(values: Uint8Array, valid: Uint8Array | null, rows: numbe
   return out;
 }
 
+/** Values at least this long are not copied: the page refers to the frame's bytes. */
+const LONG_VALUE_BYTES = 64 * 1024;
+/** Room for the copied (short) values, allocated as needed. */
+const SCRATCH_BYTES = 1024 * 1024;
+
 /**
- * NUL-separated text to PLAIN BYTE_ARRAY values (4-byte length, then the bytes) for
- * the present rows, in one pass; also where each row group starts in the result.
- * A tight loop over bytes: per-value native calls cost more for short strings.
+ * NUL-separated text to PLAIN BYTE_ARRAY values (4-byte length, then the bytes) for the
+ * present rows, in one pass, as the pieces of each row group. Short values are copied
+ * into scratch buffers in a tight loop over bytes (per-value native calls cost more for
+ * short strings); long ones stay where they are, so a huge cell is never copied.
  */
-function textValues(
-  text: Buffer,
-  valid: Uint8Array | null,
-  rows: number,
-): { data: Buffer; groups: number[] } {
-  const out = Buffer.allocUnsafe(text.length + 4 * rows + 4);
-  const groups: number[] = [];
-  if (rows === 0) return { data: out.subarray(0, 0), groups: [0] };
-  const length = text.length;
+function textValues(text: Buffer, valid: Uint8Array | null, rows: number): Buffer[][] {
+  const groups: Buffer[][] = [];
+  let pieces: Buffer[] = [];
+  let out = Buffer.allocUnsafe(0);
+  let start = 0;
   let write = 0;
-  let row = 0;
+  const flush = (): void => {
+    if (write > start) pieces.push(out.subarray(start, write));
+    start = write;
+  };
+  const room = (bytes: number): void => {
+    flush();
+    out = Buffer.allocUnsafe(Math.max(SCRATCH_BYTES, bytes));
+    start = 0;
+    write = 0;
+  };
+  const length = text.length;
   let i = 0;
-  while (row < rows) {
-    if (row % ROW_GROUP_ROWS === 0) groups.push(write);
+  for (let row = 0; row < rows; row++) {
+    if (row % ROW_GROUP_ROWS === 0 && row > 0) {
+      flush();
+      groups.push(pieces);
+      pieces = [];
+    }
     let end = i;
-    while (end < length && text[end] !== 0) end++;
+    const near = Math.min(length, i + LONG_VALUE_BYTES);
+    while (end < near && text[end] !== 0) end++;
+    if (end === near && near < length) {
+      const next = text.indexOf(0, end);
+      end = next < 0 ? length : next;
+    }
     if (valid === null || valid[row] !== 0) {
       const size = end - i;
+      const need = size >= LONG_VALUE_BYTES ? 4 : 4 + size;
+      if (out.length - write < need) room(need);
       out[write] = size & 0xff;
       out[write + 1] = (size >>> 8) & 0xff;
       out[write + 2] = (size >>> 16) & 0xff;
       out[write + 3] = size >>> 24;
       write += 4;
-      for (let k = i; k < end; k++) out[write++] = text[k];
+      if (size >= LONG_VALUE_BYTES) {
+        flush();
+        pieces.push(text.subarray(i, end));
+      } else for (let k = i; k < end; k++) out[write++] = text[k];
     }
     i = end + 1;
-    row++;
   }
-  groups.push(write);
-  return { data: out.subarray(0, write), groups };
+  flush();
+  groups.push(pieces);
+  return groups;
 }
 
 /** A column's bytes for the rows [from, from + rows): levels and PLAIN values. */
@@ -251,16 +277,16 @@ function columnValues(
   column: ParquetColumn,
   from: number,
   rows: number,
-  text: Buffer | null,
+  text: Buffer[] | null,
 ): Buffer[] {
   const valid = column.valid ? column.valid.subarray(from, from + rows) : null;
-  let values: Buffer;
+  let values: Buffer[];
   if (text) values = text;
   else if (column.type === 'boolean')
-    values = booleanValues(column.values.subarray(from, from + rows), valid, rows);
+    values = [booleanValues(column.values.subarray(from, from + rows), valid, rows)];
   else if (column.type === 'utf8') throw new Error('text columns are encoded whole');
-  else values = fixedValues(column.values.subarray(from, from + rows), valid, rows);
-  return [valid ? definitionLevels(valid, rows) : Buffer.alloc(0), values];
+  else values = [fixedValues(column.values.subarray(from, from + rows), valid, rows)];
+  return [valid ? definitionLevels(valid, rows) : Buffer.alloc(0), ...values];
 }
 
 function pageHeader(size: number, rows: number): Buffer {
@@ -303,12 +329,7 @@ export function writeParquet(columns: ParquetColumn[], rows: number): Buffer[] {
     const count = Math.min(ROW_GROUP_ROWS, rows - from);
     const chunks = columns.map((column, c) => {
       const text = texts[c];
-      const body = columnValues(
-        column,
-        from,
-        count,
-        text ? text.data.subarray(text.groups[g], text.groups[g + 1]) : null,
-      );
+      const body = columnValues(column, from, count, text ? text[g] : null);
       const size = body.reduce((sum, b) => sum + b.length, 0);
       const header = pageHeader(size, count);
       parts.push(header, ...body);
