@@ -8,12 +8,37 @@
  * Goal: p99 < 100 ms under load. The time a code check takes (POST /execute of code the
  * checker refuses, answered 400) is printed idle and under load too.
  * `BENCH_CPU_PROF=<dir>` writes a V8 CPU profile of the server (node --cpu-prof) there.
+ *
+ * Then, in this process, the main-thread cost of starting a sandbox, side by side: the
+ * synchronous part of launch() with spawn() in the calling process (how sandboxes were
+ * started before the launcher; the baseline) and through the sandbox launcher, plus the
+ * event-loop time one code check (checker.py in a sandbox, one per submitted job) costs
+ * either way. fork() cost grows with the caller's memory, so this process first takes on
+ * ballast up to the server's RSS under load.
  */
+import { ConfigType } from '@nestjs/config';
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import {
+  closeSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+} from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { sandboxConfig, storageConfig } from '../src/config/configuration';
+import { BubblewrapSandbox } from '../src/sandbox/bubblewrap-sandbox';
+import { CodeChecker } from '../src/sandbox/code-checker.service';
+import { ProcessSandbox } from '../src/sandbox/process-sandbox';
+import { LaunchedSandbox, LaunchSpec, SandboxLauncher } from '../src/sandbox/sandbox-launcher';
+import { SandboxProvider } from '../src/sandbox/sandbox-provider';
+import { killBubblewrap, killProcessGroup } from '../src/sandbox/sandbox-spawn';
+import { SandboxStatusService } from '../src/sandbox/sandbox-status.service';
+import { SandboxWorkspace } from '../src/sandbox/sandbox-workspace';
 import { FakeAnthropic, textReply } from '../test/support/fake-anthropic';
 import { probeHealth } from './support/health-probe';
 import { BenchServer, curlUpload, DATA_DIR, percentile, startServer } from './support/server';
@@ -30,6 +55,8 @@ const XLSX_ROWS = 100_000;
 const XLSX_COLUMNS = 40;
 const P99_GOAL_MS = 100;
 const CHECKS = 10;
+/** Launches (and code checks) measured each way in the main-thread comparison. */
+const LAUNCH_SAMPLES = 20;
 const REGIONS = ['north', 'south', 'east', 'west', 'central'];
 
 const JOB_CODE = `import pandas as pd
@@ -148,6 +175,105 @@ const row = (label: string, values: number[]): string =>
     .toFixed(1)
     .padStart(7)} ms`;
 
+type Launch = (spec: LaunchSpec) => LaunchedSandbox;
+
+/** The baseline: spawn() on the calling thread, as the adapters did before the launcher. */
+const launchInProcess: Launch = (spec) => {
+  const seccompFd = spec.seccompFile === undefined ? undefined : openSync(spec.seccompFile, 'r');
+  try {
+    const child = spawn(spec.file, spec.args, {
+      env: spec.env,
+      cwd: spec.cwd,
+      uid: spec.uid,
+      gid: spec.gid,
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe', ...(seccompFd === undefined ? [] : [seccompFd])],
+    });
+    const kill = spec.killMode === 'bubblewrap' ? killBubblewrap : killProcessGroup;
+    return { process: child, kill: () => kill(child) };
+  } finally {
+    if (seccompFd !== undefined) closeSync(seccompFd);
+  }
+};
+
+interface LaunchCost {
+  isolation: string;
+  ballastMb: number;
+  /** Synchronous part of launch(), ms, per sandbox. */
+  launch: { inProcess: number[]; launcher: number[] };
+  /** Event-loop busy time of one whole code check, ms. */
+  check: { inProcess: number[]; launcher: number[] };
+}
+
+/** Main-thread cost of a sandbox start and of a code check, both ways, interleaved. */
+async function launchCost(targetRssBytes: number): Promise<LaunchCost> {
+  const ballastBytes = Math.max(0, targetRssBytes - process.memoryUsage().rss);
+  // Written, so the pages are resident and fork() has to copy their page tables.
+  const ballast = Buffer.allocUnsafe(ballastBytes).fill(1);
+  const root = mkdtempSync(join(tmpdir(), 'acb-bench-launch-'));
+  const workspace = new SandboxWorkspace({ tempDir: root } as ConfigType<typeof storageConfig>);
+  const launcher = new SandboxLauncher(workspace);
+  const cfg = {
+    python: '/usr/bin/python3',
+    timeoutMs: 30_000,
+    maxMemoryMb: 512,
+    scratchBytes: 64 << 20,
+    // A launch per check, none started ahead: the cost of each is what is measured.
+    poolSize: 0,
+  } as ConfigType<typeof sandboxConfig>;
+  const status = { refusal: null } as SandboxStatusService;
+  const timed = (launch: Launch, into: number[]): SandboxLauncher =>
+    ({
+      launch: (spec: LaunchSpec) => {
+        const started = performance.now();
+        const child = launch(spec);
+        into.push(performance.now() - started);
+        return child;
+      },
+    }) as unknown as SandboxLauncher;
+  const provider = async (l: SandboxLauncher): Promise<SandboxProvider> => {
+    try {
+      return await BubblewrapSandbox.create(cfg, workspace, l);
+    } catch {
+      return new ProcessSandbox(cfg.python, workspace, l);
+    }
+  };
+  const result: LaunchCost = {
+    isolation: '',
+    ballastMb: ballastBytes / 1e6,
+    launch: { inProcess: [], launcher: [] },
+    check: { inProcess: [], launcher: [] },
+  };
+  try {
+    launcher.start();
+    const inProcess = await provider(timed(launchInProcess, result.launch.inProcess));
+    const viaLauncher = await provider(
+      timed((spec) => launcher.launch(spec), result.launch.launcher),
+    );
+    result.isolation = viaLauncher.isolation;
+    const checkers = {
+      inProcess: new CodeChecker(cfg, inProcess, status),
+      launcher: new CodeChecker(cfg, viaLauncher, status),
+    };
+    for (let i = 0; i < LAUNCH_SAMPLES + 1; i++) {
+      for (const way of ['inProcess', 'launcher'] as const) {
+        const before = performance.eventLoopUtilization();
+        const violations = await checkers[way].check(REFUSED_CODE);
+        const busy = performance.eventLoopUtilization(before).active;
+        if (violations.length === 0) throw new Error('the checker accepted refused code');
+        if (i > 0) result.check[way].push(busy);
+        else result.launch[way].pop();
+      }
+    }
+  } finally {
+    await launcher.stop();
+    workspace.onApplicationShutdown();
+    rmSync(root, { recursive: true, force: true });
+    ballast.fill(0, 0, 1);
+  }
+  return result;
+}
+
 async function idle(server: BenchServer): Promise<number[]> {
   const probe = probeHealth(server.url);
   await new Promise((r) => setTimeout(r, IDLE_MS));
@@ -160,10 +286,21 @@ export async function run(): Promise<void> {
   const fake = await FakeAnthropic.start(API_KEY);
   const profileDir = process.env.BENCH_CPU_PROF;
   const server = await startServer(
-    { ANTHROPIC_API_KEY: API_KEY, ANTHROPIC_BASE_URL: fake.url },
+    {
+      ANTHROPIC_API_KEY: API_KEY,
+      ANTHROPIC_BASE_URL: fake.url,
+      // One client, one session, far more than a client may: the caps are not what is measured.
+      RATE_LIMIT_AI_MAX: '1000000',
+      RATE_LIMIT_EXECUTE_MAX: '1000000',
+      RATE_LIMIT_UPLOAD_MAX: '1000000',
+      MAX_QUEUED_JOBS_PER_SESSION: '1000',
+      MAX_QUEUED_JOBS_PER_CLIENT: '1000',
+      MAX_STREAMS_PER_CLIENT: '1000',
+    },
     profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
   );
   const api = `${server.url}/api/v1`;
+  let serverStopped = false;
   try {
     const session = (await curlUpload(server.url, csv)).body.session_id as string;
     await runJob(api, session, JOB_CODE);
@@ -191,6 +328,7 @@ export async function run(): Promise<void> {
     ]);
     const loadSeconds = (performance.now() - started) / 1000;
     const loaded = await probe.stop();
+    const rssLoaded = server.rssBytes();
 
     await runJob(api, session, WIDE_CODE);
     const jobs = (await (await fetch(`${api}/sessions/${session}`)).json()) as {
@@ -217,12 +355,27 @@ export async function run(): Promise<void> {
     );
     console.log(row('code check (400) idle', checksIdle));
     console.log(row('code check (400) under load', checksLoaded));
+    await server.stop();
+    serverStopped = true;
+    const cost = await launchCost(rssLoaded);
+    console.log(
+      `main-thread cost per sandbox (${cost.isolation}; this process with ${cost.ballastMb.toFixed(0)} MB ballast, as large as the server under load, ${(rssLoaded / 1e6).toFixed(0)} MB):`,
+    );
+    console.log(row('  launch(), spawn() in process', cost.launch.inProcess));
+    console.log(row('  launch(), through the launcher', cost.launch.launcher));
+    console.log(row('  code check busy, spawn in process', cost.check.inProcess));
+    console.log(row('  code check busy, via launcher', cost.check.launcher));
+    const ratio = (a: number[], b: number[]): string =>
+      (percentile(a, 50) / Math.max(percentile(b, 50), 1e-3)).toFixed(1);
+    console.log(
+      `  launcher vs in-process, p50: launch ${ratio(cost.launch.inProcess, cost.launch.launcher)}x cheaper, code check ${ratio(cost.check.inProcess, cost.check.launcher)}x cheaper`,
+    );
     const p99 = percentile(loaded, 99);
     console.log(
       `/health p99 under load ${p99.toFixed(1)} ms vs idle ${percentile(idleBefore, 99).toFixed(1)} ms (goal < ${P99_GOAL_MS} ms): ${p99 < P99_GOAL_MS ? 'met' : 'NOT met'}`,
     );
   } finally {
-    await server.stop();
+    if (!serverStopped) await server.stop();
     await fake.close();
   }
 }
