@@ -286,8 +286,9 @@ describe('graceful shutdown on SIGTERM', () => {
     });
     try {
       const sessionId = await upload(server.url);
-      // ~2 s of deltas: the stream is still under way when the signal comes.
-      fake.enqueue(textReply([...CODE_CHUNKS, ...CODE_CHUNKS.map(() => '')], { delayMs: 300 }));
+      // ~6 s of deltas: the stream is still under way when the signal comes.
+      const padding = Array.from({ length: 20 }, () => '');
+      fake.enqueue(textReply([...CODE_CHUNKS, ...padding], { delayMs: 250 }));
       const stream = await openGeneration(server.url, sessionId);
       const uploading = await slowUpload(server.url);
       const children = descendants(server.child.pid!);
