@@ -56,6 +56,7 @@ export const uploadConfig = configArea('upload', (e) => {
     xlsxParseMaxMemoryMb: e.XLSX_PARSE_MAX_MEMORY_MB,
     xlsxMaxUncompressedBytes: e.XLSX_MAX_UNCOMPRESSED_MB * 1024 * 1024,
     xlsxMaxConcurrentParses: e.XLSX_MAX_CONCURRENT_PARSES,
+    xlsxMaxSharedStringsBytes: e.XLSX_MAX_SHARED_STRINGS_MB * 1024 * 1024,
   };
 });
 

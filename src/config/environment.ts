@@ -88,11 +88,14 @@ export class EnvironmentVariables {
   /** 0 means DuckDB's default (one per CPU). */
   @Transform(toInt) @IsInt() @Min(0) @Max(256) DUCKDB_THREADS = 0;
   @Transform(toInt) @IsInt() @Min(1) @Max(600) XLSX_PARSE_TIMEOUT_SECONDS = 120;
-  @Transform(toInt) @IsInt() @Min(64) @Max(16384) XLSX_PARSE_MAX_MEMORY_MB = 4096;
+  /** Heap of the child process that parses one workbook (Node's --max-old-space-size). */
+  @Transform(toInt) @IsInt() @Min(64) @Max(16384) XLSX_PARSE_MAX_MEMORY_MB = 512;
   /** Cap on what an .xlsx may unpack to (sum of its ZIP entries), checked before parsing. */
   @Transform(toInt) @IsInt() @Min(1) @Max(65536) XLSX_MAX_UNCOMPRESSED_MB = 1024;
   /** Workbooks parsed at the same time; each parse may use XLSX_PARSE_MAX_MEMORY_MB. */
   @Transform(toInt) @IsInt() @Min(1) @Max(64) XLSX_MAX_CONCURRENT_PARSES = 2;
+  /** Cap on what the shared-strings part (all text cells' text) unpacks to; it is held whole. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(65536) XLSX_MAX_SHARED_STRINGS_MB = 128;
   @Transform(toInt) @IsInt() @Min(1) @Max(1000) ROWS_PAGE_MAX_LIMIT = 1000;
   /** Storage budget of one session: its upload, cached input and job outputs, in bytes. */
   @Transform(toInt)

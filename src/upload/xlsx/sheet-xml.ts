@@ -32,8 +32,21 @@ export interface SheetEvents {
 /** The sheet XML is not well-formed, or uses what we refuse (a DTD). */
 export class SheetXmlError extends Error {}
 
+/** One tag, comment or CDATA section, or one cell's text, is longer than MAX_MARKUP_CHARS. */
+export class MarkupTooLong extends Error {
+  constructor(readonly what: 'markup' | 'cell') {
+    super(what);
+  }
+}
+
 /** Text longer than this without a tag is passed on in pieces rather than held whole. */
 const MAX_HELD_TEXT = 1 << 20;
+/**
+ * Most characters one tag, comment or CDATA section may take. Each is held whole until it
+ * ends (and re-joined with every chunk), so without a bound a 500 MB attribute costs
+ * gigabytes and minutes; Excel's longest tags (sqref lists, formulas) are kilobytes.
+ */
+export const MAX_MARKUP_CHARS = 16 << 20;
 const LT = 0x3c;
 const GT = 0x3e;
 const SLASH = 0x2f;
@@ -125,6 +138,8 @@ export class SheetXmlReader {
   };
   private seenValue = false;
   private seenInline = false;
+  /** Characters of text captured for the current cell (bounded by MAX_MARKUP_CHARS). */
+  private cellChars = 0;
   private plain: string | undefined;
   private runs: string[] = [];
   private runText: string | undefined;
@@ -134,6 +149,7 @@ export class SheetXmlReader {
 
   write(chunk: string): void {
     checkChars(chunk);
+    if (this.buf.length - this.pos > MAX_MARKUP_CHARS) throw new MarkupTooLong('markup');
     if (this.pos < this.buf.length) {
       // Number() flattens the concatenation, which makes charCodeAt fast again.
       const joined = this.buf.slice(this.pos) + chunk;
@@ -426,6 +442,7 @@ export class SheetXmlReader {
       cell.style = style;
       cell.value = cell.inline = undefined;
       this.seenValue = this.seenInline = false;
+      this.cellChars = 0;
     } else if (this.cellDepth !== 0 && depth === this.cellDepth + 1) {
       const local = localName(name);
       if (local === 'v' && !this.seenValue) {
@@ -478,6 +495,8 @@ export class SheetXmlReader {
 
   /** Most captures are one piece of text; only CDATA or very long text makes several. */
   private addPiece(text: string, raw: boolean): void {
+    this.cellChars += text.length;
+    if (this.cellChars > MAX_MARKUP_CHARS) throw new MarkupTooLong('cell');
     if (this.piece === undefined && this.pieces.length === 0) {
       this.piece = text;
       this.pieceRaw = raw;

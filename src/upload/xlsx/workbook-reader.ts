@@ -3,7 +3,7 @@ import { ColumnPlan } from './column-inference';
 import { dateStyleIndexes } from './number-formats';
 import { Kind, pyStr, PyValue } from './py-values';
 import { CellContext, SheetRowAssembler, SheetTooLarge, UnreadableCell } from './sheet-rows';
-import { SheetXmlError, SheetXmlReader } from './sheet-xml';
+import { MarkupTooLong, MAX_MARKUP_CHARS, SheetXmlError, SheetXmlReader } from './sheet-xml';
 import { TableBuilder } from './table-builder';
 import {
   parseContentTypes,
@@ -94,9 +94,24 @@ function pickSheet(sheets: SheetRef[], requested: string | undefined): SheetRef 
   return found;
 }
 
+const BYTES_PER_MB = 1024 * 1024;
+const megabytes = (bytes: number): string => (bytes / BYTES_PER_MB).toFixed(0);
+
+/** Refuses shared strings beyond `maxBytes` unpacked: they are held whole, at 1-3x their size. */
+function checkSharedStringsSize(zip: ZipParts, part: string, maxBytes: number): void {
+  const size = zip.size(part);
+  if (size <= maxBytes) return;
+  throw new Rejected(
+    `The workbook's shared strings (the text of its cells) unpack to ${megabytes(size)} MB, ` +
+      `more than the ${megabytes(maxBytes)} MB accepted (XLSX_MAX_SHARED_STRINGS_MB). ` +
+      'Split it into smaller files or save the sheet as CSV.',
+  );
+}
+
 async function cellContext(
   zip: ZipParts,
   date1904: boolean,
+  maxSharedStringsBytes: number,
   sharedStringsPart?: string,
 ): Promise<CellContext> {
   let dateStyles = new Set<number>();
@@ -108,6 +123,7 @@ async function cellContext(
   let sharedStrings: string[] = [];
   if (sharedStringsPart !== undefined) {
     if (!zip.has(sharedStringsPart)) throw new Unreadable(`no ${sharedStringsPart}`);
+    checkSharedStringsSize(zip, sharedStringsPart, maxSharedStringsBytes);
     const reader = new SharedStringsReader();
     const decoder = new PartDecoder();
     await zip.stream(sharedStringsPart, (chunk) => reader.write(decoder.decode(chunk)));
@@ -203,7 +219,7 @@ async function readSheet(zip: ZipParts, request: XlsxParseRequest): Promise<Xlsx
   const { sheets, date1904, sharedStrings } = await listSheets(zip);
   const sheet = pickSheet(sheets, request.sheet);
   const worksheetNames = sheets.filter((s) => !s.chart).map((s) => s.name);
-  const ctx = await cellContext(zip, date1904, sharedStrings);
+  const ctx = await cellContext(zip, date1904, request.maxSharedStringsBytes, sharedStrings);
 
   const workbookDone = performance.now();
   const builder = new TableBuilder(request.header, request.csvPath, request.maxTableBytes);
@@ -282,6 +298,13 @@ export async function readWorkbook(request: XlsxParseRequest): Promise<XlsxParse
       return {
         kind: 'rejected',
         message: `The sheet is too large to load: ${error.message}`,
+      };
+    if (error instanceof MarkupTooLong)
+      return {
+        kind: 'rejected',
+        message:
+          `The sheet is too large to load: ${error.what === 'cell' ? 'one of its cells holds more' : 'one of its XML tags or comments is longer'} ` +
+          `than ${MAX_MARKUP_CHARS / BYTES_PER_MB} million characters (Excel's own limit is 32,767 characters a cell).`,
       };
     if (error instanceof UnreadableCell) {
       return {

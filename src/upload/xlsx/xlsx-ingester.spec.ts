@@ -1,11 +1,12 @@
 import { ConfigType } from '@nestjs/config';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UploadRejected } from '../../common/errors/domain-errors';
 import { AppLogger } from '../../common/logging/app-logger.service';
 import { uploadConfig } from '../../config/configuration';
 import { DuckDbService } from '../../duckdb/duckdb.service';
+import { MAX_MARKUP_CHARS } from './sheet-xml';
 import { XlsxIngester } from './xlsx-ingester';
 import {
   buildZip,
@@ -16,6 +17,7 @@ import {
   zipBombXlsx,
 } from '../../../test/support/zip-test-fixtures';
 import { cell, oneSheet, row, text, workbookParts } from '../../../test/support/xlsx-builder';
+import { writeHostileXlsx } from '../../../test/support/hostile-xlsx';
 
 const MB = 1024 * 1024;
 const silentLogger = {
@@ -30,17 +32,19 @@ interface UploadLimits {
   xlsxParseMaxMemoryMb: number;
   xlsxMaxUncompressedBytes: number;
   xlsxMaxConcurrentParses: number;
+  xlsxMaxSharedStringsBytes: number;
 }
 const DEFAULT_LIMITS: UploadLimits = {
   xlsxParseTimeoutMs: 60_000,
   xlsxParseMaxMemoryMb: 512,
   xlsxMaxUncompressedBytes: 64 * MB,
   xlsxMaxConcurrentParses: 2,
+  xlsxMaxSharedStringsBytes: 64 * MB,
 };
 
 /** The real worker and a real DuckDB; only config and logger are hand-made. */
 describe('XlsxIngester', () => {
-  // Each parse starts a worker thread that compiles its TypeScript first.
+  // Each parse starts a child process that compiles its TypeScript first.
   jest.setTimeout(30_000);
   let root: string;
   let storage: { inboundDir: string; tempDir: string; logDir: string };
@@ -375,6 +379,43 @@ describe('XlsxIngester', () => {
     expect(
       await rejection(workbookBuffer({ S: [['a'], [1]] }), undefined, { xlsxParseMaxMemoryMb: 4 }),
     ).toMatch(/too large or complex to parse with 4 MB of memory/);
+  });
+
+  it('refuses shared strings that unpack to more than the cap, before reading them', async () => {
+    const path = join(root, `hostile-${fileNo++}.xlsx`);
+    await writeHostileXlsx(path, 'long-shared-strings', { chars: 3 * MB });
+    const detail = await rejection(readFileSync(path), undefined, {
+      xlsxMaxSharedStringsBytes: 2 * MB,
+    });
+    expect(detail).toMatch(
+      /shared strings \(the text of its cells\) unpack to 3 MB, more than the 2 MB accepted \(XLSX_MAX_SHARED_STRINGS_MB\)/,
+    );
+  });
+
+  it('refuses a tag longer than the markup cap (a huge attribute) without holding it', async () => {
+    const path = join(root, `hostile-${fileNo++}.xlsx`);
+    await writeHostileXlsx(path, 'huge-attribute', { chars: MAX_MARKUP_CHARS + 2 * MB });
+    expect(await rejection(readFileSync(path))).toMatch(
+      /one of its XML tags or comments is longer than 16 million characters/,
+    );
+  });
+
+  it('refuses a cell whose text is longer than the cap without joining it', async () => {
+    const path = join(root, `hostile-${fileNo++}.xlsx`);
+    await writeHostileXlsx(path, 'long-inline-string', { chars: MAX_MARKUP_CHARS + 2 * MB });
+    expect(await rejection(readFileSync(path))).toMatch(
+      /one of its cells holds more than 16 million characters/,
+    );
+  });
+
+  it('refuses, and survives, a parse that reaches its heap limit', async () => {
+    // 1.7 million short shared strings take more than 64 MB of heap; the cap lets them through.
+    const path = join(root, `hostile-${fileNo++}.xlsx`);
+    await writeHostileXlsx(path, 'many-shared-strings', { chars: 40 * MB });
+    expect(await rejection(readFileSync(path), undefined, { xlsxParseMaxMemoryMb: 64 })).toMatch(
+      /too large or complex to parse with 64 MB of memory \(XLSX_PARSE_MAX_MEMORY_MB\)/,
+    );
+    expect(await ingest(workbookBuffer({ S: [['a'], [1]] }))).toMatchObject({ rows: [{ c0: 1 }] });
   });
 
   it('runs parses beyond the concurrency limit one after another', async () => {

@@ -11,6 +11,8 @@ export interface XlsxParseRequest {
   header: boolean;
   /** Most bytes the CSV may take (refused beyond). */
   maxTableBytes: number;
+  /** Most bytes the shared-strings part may unpack to (refused beyond, before it is read). */
+  maxSharedStringsBytes: number;
 }
 
 export interface XlsxColumn {
