@@ -7,15 +7,20 @@
  * - GET /health latency (p50/p99) while the workbook is parsed, beside an idle server;
  * - the sheet XML tokenizer: the hand-written one (sheet-xml.ts) beside saxes, the fastest
  *   well-kept streaming XML parser measured, on the same sheet part. This is the measurement
- *   that justifies hand-written parsing code there.
+ *   that justifies hand-written parsing code there;
+ * - peak memory of the server and its children (the parse processes) for the high-ratio
+ *   workbook of issue 9 (2.8 MB, shared strings of 524 MB), one and two at once, beside
+ *   main before the bounds (measured on e0f0edb with this file, the same way).
  */
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { existsSync, mkdirSync, openAsBlob, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SaxesParser } from 'saxes';
 import { SheetXmlReader } from '../src/upload/xlsx/sheet-xml';
 import { PartDecoder } from '../src/upload/xlsx/workbook-parts';
 import { ZipParts } from '../src/upload/xlsx/zip-parts';
+import { writeHostileXlsx } from '../test/support/hostile-xlsx';
 import { buildZip } from '../test/support/zip-test-fixtures';
 import { DATA_DIR, percentile, startServer } from './support/server';
 
@@ -287,7 +292,81 @@ function baseline(
   };
 }
 
+/** Main before the bounds (e0f0edb): peak server RSS in MB (the parse ran in a thread of it), answers. */
+const HIGH_RATIO_BEFORE = {
+  one: { peakMb: 2000, answers: '200' },
+  two: { peakMb: 3500, answers: '200, 200' },
+};
+
+/** VmRSS of a process and all its descendants, in MB. */
+function treeRssMb(pid: number): number {
+  let kb = 0;
+  try {
+    kb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+      for (const child of children.split(/\s+/).filter(Boolean))
+        kb += treeRssMb(Number(child)) * 1024;
+    }
+  } catch {
+    // The process ended while it was read.
+  }
+  return kb / 1024;
+}
+
+/** The issue-9 workbook uploaded once, then twice at once: peak memory and answers. */
+async function highRatio(): Promise<void> {
+  const path = join(DATA_DIR, 'high-ratio-524mb-shared-strings.xlsx');
+  if (!existsSync(path)) {
+    mkdirSync(DATA_DIR, { recursive: true });
+    await writeHostileXlsx(path, 'long-shared-strings', { chars: 524 * MB });
+  }
+  const rows: Record<string, Record<string, string>> = {};
+  for (const [label, times] of [
+    ['one', 1],
+    ['two', 2],
+  ] as const) {
+    // No warm sandboxes, so that the figure is the server's and its parses'.
+    const server = await startServer({ SANDBOX_POOL_SIZE: '0' });
+    try {
+      const baseMb = treeRssMb(server.pid);
+      let peakMb = baseMb;
+      const sampler = setInterval(
+        () => (peakMb = Math.max(peakMb, treeRssMb(server.pid))),
+        SERVER_RSS_SAMPLE_MS,
+      );
+      const answers = await Promise.all(
+        Array.from({ length: times }, async () => {
+          const form = new FormData();
+          form.append('file', await openAsBlob(path), 'high-ratio.xlsx');
+          const res = await fetch(`${server.url}/api/v1/upload`, { method: 'POST', body: form });
+          await res.arrayBuffer();
+          return res.status;
+        }),
+      );
+      clearInterval(sampler);
+      const before = HIGH_RATIO_BEFORE[label];
+      rows[`${times} at once: main before (baseline)`] = {
+        'peak MB': String(before.peakMb),
+        answers: before.answers,
+      };
+      rows[`${times} at once: ours`] = {
+        'peak MB': `${peakMb.toFixed(0)} (idle ${baseMb.toFixed(0)})`,
+        answers: answers.join(', '),
+      };
+    } finally {
+      await server.stop();
+    }
+  }
+  console.log(
+    `High-ratio XLSX (issue 9): ${(statSync(path).size / MB).toFixed(1)} MB, shared strings of 524 MB; ` +
+      'peak RSS of the server and its children',
+  );
+  console.table(rows);
+}
+
 export async function run(): Promise<void> {
+  await highRatio();
   const path = join(DATA_DIR, `orders-${ROWS / 1000}k-v2.xlsx`);
   const generationStarted = performance.now();
   generateXlsx(path);
