@@ -19,8 +19,6 @@ const WORKER_BASENAME = 'csv.worker';
 const POOL_SIZE = Math.min(4, Math.max(1, availableParallelism() - 1));
 /** An idle worker is ended after this long (a new one starts in ~50 ms). */
 const IDLE_MS = 30_000;
-/** A head is at most 8 MB of text; its records take a few times that. */
-const WORKER_MAX_HEAP_MB = 512;
 
 interface Task {
   request: CsvWorkerRequest;
@@ -126,11 +124,10 @@ function startWorker(): Slot {
  * .ts file cannot be a worker entry, so a one-line shim registers ts-node first.
  */
 function createWorker(): Worker {
-  const options = {
-    resourceLimits: { maxOldGenerationSizeMb: WORKER_MAX_HEAP_MB },
-    // Nothing here needs the environment, and it holds secrets (the API key).
-    env: {},
-  };
+  // No heap limit of its own: the work is what ran on the main thread, bounded by the 8 MB
+  // head, and a worker reaching such a limit can abort the whole process (see XlsxIngester).
+  // Nothing here needs the environment, and it holds secrets (the API key).
+  const options = { env: {} };
   const compiled = join(__dirname, `${WORKER_BASENAME}.js`);
   if (existsSync(compiled)) return new Worker(compiled, options);
   const shim =
