@@ -10,6 +10,8 @@ import { columnLetters, xlsxRow, xlsxTemplate } from './xlsx-sheet';
 
 /** SheetJS dates its entries 1980-01-01 (the ZIP epoch); the same makes equal outputs equal. */
 const ENTRY_TIME = new Date(1980, 0, 1);
+/** Sheet XML is handed to the zip stream in pieces of about this many characters. */
+const FLUSH_CHARS = 1 << 20;
 
 /** Reads the export query's rows (Parquet, in order) and writes the workbook as a ZIP stream. */
 async function exportWorkbook(req: XlsxExportRequest): Promise<void> {
@@ -38,10 +40,18 @@ async function exportWorkbook(req: XlsxExportRequest): Promise<void> {
     for (;;) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
+      // Row by row, flushed by size: a whole chunk of wide 32,767-character cells would
+      // pass the worker's heap limit, and that can abort the server's process.
       let xml = '';
-      for (const values of chunk.getRows())
+      for (let i = 0; i < chunk.rowCount; i++) {
+        const values = chunk.getRowValues(i);
         xml += xlsxRow(values, r++, req.slots, template.styles, letters, req.maxCellChars);
-      if (!sheet.write(xml)) await once(sheet, 'drain');
+        if (xml.length >= FLUSH_CHARS || i === chunk.rowCount - 1) {
+          const flushed = sheet.write(xml);
+          xml = '';
+          if (!flushed) await once(sheet, 'drain');
+        }
+      }
     }
     sheet.end(template.sheetTail);
     await written;
