@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { CodeChecker } from '../src/sandbox/code-checker.service';
+import { CodeChecker } from '../src/sandbox/checker/code-checker.service';
 import { SANDBOX_ENV, SANDBOX_UID } from '../src/sandbox/sandbox-limits';
-import { loadPolicy } from '../src/sandbox/sandbox-policy';
+import { loadPolicy } from '../src/sandbox/policy/sandbox-policy';
 import { run, submit } from './support/execution-client';
 import { startTestApp, TestApp, uploadCsv } from './support/test-app';
 

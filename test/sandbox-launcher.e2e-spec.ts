@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { CodeChecker } from '../src/sandbox/code-checker.service';
-import { LAUNCHER_STOPPED_MESSAGE, SandboxLauncher } from '../src/sandbox/sandbox-launcher';
-import { loadPolicy } from '../src/sandbox/sandbox-policy';
-import { SandboxPool } from '../src/sandbox/sandbox-pool';
+import { CodeChecker } from '../src/sandbox/checker/code-checker.service';
+import { LAUNCHER_STOPPED_MESSAGE, SandboxLauncher } from '../src/sandbox/drivers/sandbox-launcher';
+import { loadPolicy } from '../src/sandbox/policy/sandbox-policy';
+import { SandboxPool } from '../src/sandbox/pool/sandbox-pool';
 import { SandboxWorkspace } from '../src/sandbox/sandbox-workspace';
 import { run, submit, waitForJob } from './support/execution-client';
 import { startTestApp, TestApp, uploadCsv } from './support/test-app';

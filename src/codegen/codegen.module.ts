@@ -6,7 +6,7 @@ import { SessionsModule } from '../sessions/sessions.module';
 import { CodegenController } from './codegen.controller';
 import { CodegenService } from './codegen.service';
 import { DatasetProfileService } from './dataset-profile.service';
-import { loadSandboxPolicy, SANDBOX_POLICY } from '../sandbox/sandbox-policy';
+import { loadSandboxPolicy, SANDBOX_POLICY } from '../sandbox/policy/sandbox-policy';
 
 @Module({
   imports: [LlmModule, SessionsModule, StreamSlotsModule, SandboxModule],

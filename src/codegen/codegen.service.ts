@@ -9,7 +9,7 @@ import { SessionsService } from '../sessions/sessions.service';
 import { CodeStreamCleaner } from './code-stream-cleaner';
 import { buildCodegenSystemPrompt, buildFixPrompt, buildGeneratePrompt } from './codegen-prompt';
 import { DatasetProfileService } from './dataset-profile.service';
-import { SANDBOX_POLICY, SandboxPolicy } from '../sandbox/sandbox-policy';
+import { SANDBOX_POLICY, SandboxPolicy } from '../sandbox/policy/sandbox-policy';
 
 /** Step 3: write the `transform(df)` module from a specification, and repair it when it fails. */
 @Injectable()

@@ -11,9 +11,9 @@ import {
 import { AppLogger } from '../common/logging/app-logger.service';
 import { sandboxConfig } from '../config/configuration';
 import { Metrics } from '../metrics/metrics.service';
-import { CodeChecker } from '../sandbox/code-checker.service';
-import { RunnerProcess } from '../sandbox/runner-process';
-import { SandboxPool } from '../sandbox/sandbox-pool';
+import { CodeChecker } from '../sandbox/checker/code-checker.service';
+import { RunnerProcess } from '../sandbox/runner/runner-process';
+import { SandboxPool } from '../sandbox/pool/sandbox-pool';
 import { SandboxStatusService } from '../sandbox/sandbox-status.service';
 import { placeInput } from '../sandbox/sandbox-workspace';
 import { JobRecord, Session } from '../sessions/session';

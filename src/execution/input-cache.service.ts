@@ -5,7 +5,7 @@ import { chmod, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { columnIdent, DuckDbService, quoteIdent } from '../duckdb/duckdb.service';
 import { pandasColumn } from '../duckdb/pandas-columns';
-import { encodeFrame, FrameColumn } from '../sandbox/frame';
+import { encodeFrame, FrameColumn } from '../table-transfer/frame';
 import { Session } from '../sessions/session';
 import { SessionsService } from '../sessions/sessions.service';
 

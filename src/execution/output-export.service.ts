@@ -24,7 +24,7 @@ import {
   xlsxValue,
 } from './output-columns';
 import { XLSX_MAX_CELL_CHARS } from './output-store.service';
-import { renamedParquet } from './parquet-footer';
+import { renamedParquet } from '../table-transfer/parquet-footer';
 import { writeXlsx } from './xlsx-export';
 
 /** Folder in TEMP_DIR for the files being downloaded (each lives as long as its download). */

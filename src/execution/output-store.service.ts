@@ -13,7 +13,7 @@ import {
   quoteIdent,
   quoteLiteral,
 } from '../duckdb/duckdb.service';
-import { DecodedColumn, DecodedFrame } from '../sandbox/frame';
+import { DecodedColumn, DecodedFrame } from '../table-transfer/frame';
 import { SessionsService } from '../sessions/sessions.service';
 import {
   fixedOffsetSeconds,
@@ -22,7 +22,7 @@ import {
   StoredType,
   XLSX_MAX_CELL_CHARS,
 } from './output-columns';
-import { ParquetColumn, writeParquet } from './parquet-writer';
+import { ParquetColumn, writeParquet } from '../table-transfer/parquet-writer';
 
 export interface StoredOutput {
   table: string;

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SANDBOX_SELECTION } from './sandbox.tokens';
-import { SandboxSelection } from './sandbox-selection';
+import { SandboxSelection } from './drivers/sandbox-selection';
 import { SandboxStatus, SandboxStatusProvider } from './sandbox-status';
 
 /** What /health shows, and whether jobs may run at all. */

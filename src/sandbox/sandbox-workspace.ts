@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeProcessScopedDir } from '../common/process-scoped-dir';
 import { storageConfig } from '../config/configuration';
+import { FRAME_IO_PYTHON_DIR } from '../table-transfer/frame';
 import { SANDBOX_GID, SANDBOX_UID } from './sandbox-limits';
 
 /** The trusted Python files, beside this file in src/ (ts-jest) and in dist/ (nest-cli copies *.py). */
@@ -47,9 +48,11 @@ export class SandboxWorkspace implements OnApplicationShutdown {
     chmodSync(base, this.dropsPrivileges ? 0o711 : 0o700);
     const runner = join(base, 'runner');
     mkdirSync(runner, { mode: 0o755 });
-    for (const file of readdirSync(PYTHON_SOURCE_DIR).filter((f) => f.endsWith('.py'))) {
-      copyFileSync(join(PYTHON_SOURCE_DIR, file), join(runner, file));
-      chmodSync(join(runner, file), 0o644);
+    for (const source of [PYTHON_SOURCE_DIR, FRAME_IO_PYTHON_DIR]) {
+      for (const file of readdirSync(source).filter((f) => f.endsWith('.py'))) {
+        copyFileSync(join(source, file), join(runner, file));
+        chmodSync(join(runner, file), 0o644);
+      }
     }
     this.base = base;
   }

@@ -1,6 +1,6 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DecodedFrame } from '../sandbox/frame';
+import { DecodedFrame } from '../table-transfer/frame';
 
 /** Bytes of the files under `dir` (recursively; links not followed); 0 when it is missing. */
 export async function directoryBytes(dir: string): Promise<number> {

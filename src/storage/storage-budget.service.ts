@@ -3,7 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { join } from 'node:path';
 import { StorageBudgetExceeded } from '../common/errors/domain-errors';
 import { budgetConfig, storageConfig } from '../config/configuration';
-import { DecodedFrame } from '../sandbox/frame';
+import { DecodedFrame } from '../table-transfer/frame';
 import { Session } from '../sessions/session';
 import { SessionsService } from '../sessions/sessions.service';
 import { directoryBytes, formatBytes, frameBytes } from './disk-usage';

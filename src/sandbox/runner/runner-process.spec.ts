@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatBytes, RunnerLimits, RunnerProcess } from './runner-process';
-import { killProcessGroup, SANDBOX_STDIO } from './sandbox-spawn';
+import { killProcessGroup, SANDBOX_STDIO } from '../drivers/sandbox-spawn';
 
 const LIMITS: RunnerLimits = {
   timeoutMs: 1000,

@@ -7,7 +7,7 @@ import { createServer, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
-import { AppLogger } from '../common/logging/app-logger.service';
+import { AppLogger } from '../../common/logging/app-logger.service';
 import {
   LAUNCH_STREAMS,
   LaunchSpec,
@@ -15,7 +15,7 @@ import {
   LauncherRequest,
   PREAMBLE_MAX_BYTES,
 } from './launcher-protocol';
-import { SandboxWorkspace } from './sandbox-workspace';
+import { SandboxWorkspace } from '../sandbox-workspace';
 
 export type { LaunchSpec } from './launcher-protocol';
 

@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { join } from 'node:path';
 
 /**
  * The column encoding between the server and runner.py, used both ways (the input
@@ -21,6 +22,9 @@ import { isUtf8 } from 'node:buffer';
  * (Python datetime.date objects); the header's "warnings" lists plain sentences about
  * values the runner had to send differently (objects as text, ...).
  */
+
+/** Folder of frame_io.py, the format's Python side (copied into each sandbox's runner folder). */
+export const FRAME_IO_PYTHON_DIR = join(__dirname, 'python');
 
 /** Fixed-width kinds, held as the int64 bits (a 'u' column's bits are uint64). */
 export type FixedKind = 'i' | 'u' | 't' | 'z' | 'd' | 'T';

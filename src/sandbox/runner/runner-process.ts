@@ -2,7 +2,7 @@ import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import { decodeFrame, DecodedFrame, MalformedFrame } from './frame';
+import { decodeFrame, DecodedFrame, MalformedFrame } from '../../table-transfer/frame';
 import {
   ERROR_MESSAGE_MAX_CHARS,
   OUTPUT_MAX_COLUMNS,
@@ -12,8 +12,8 @@ import {
   SANDBOX_MAX_PROCESSES,
   SANDBOX_START_TIMEOUT_MS,
   SANDBOX_STARTUP_CPU_SECONDS,
-} from './sandbox-limits';
-import { SandboxChild } from './sandbox-provider';
+} from '../sandbox-limits';
+import { SandboxChild } from '../drivers/sandbox-provider';
 
 export interface RunnerLimits {
   timeoutMs: number;

@@ -1,16 +1,16 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { Readable, Writable } from 'node:stream';
-import { sandboxConfig } from '../config/configuration';
-import { limitsArgument } from './runner-process';
+import { sandboxConfig } from '../../config/configuration';
+import { limitsArgument } from '../runner/runner-process';
 import {
   CHECKER_OUTPUT_MAX_BYTES,
   CHECKER_TIMEOUT_MS,
   ERROR_MESSAGE_MAX_CHARS,
-} from './sandbox-limits';
-import { loadPolicy, LoadedPolicy } from './sandbox-policy';
-import { SandboxChild, SandboxProvider } from './sandbox-provider';
-import { SandboxStatusService } from './sandbox-status.service';
+} from '../sandbox-limits';
+import { loadPolicy, LoadedPolicy } from '../policy/sandbox-policy';
+import { SandboxChild, SandboxProvider } from '../drivers/sandbox-provider';
+import { SandboxStatusService } from '../sandbox-status.service';
 
 interface Violation {
   line: number;

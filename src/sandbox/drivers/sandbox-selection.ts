@@ -1,5 +1,5 @@
-import { RunnerLimits, RunnerProcess, RunnerVersions, limitsArgument } from './runner-process';
-import { SANDBOX_START_TIMEOUT_MS } from './sandbox-limits';
+import { RunnerLimits, RunnerProcess, RunnerVersions, limitsArgument } from '../runner/runner-process';
+import { SANDBOX_START_TIMEOUT_MS } from '../sandbox-limits';
 import { SandboxProvider } from './sandbox-provider';
 
 /** The isolation chosen at start, what the self-test found, and whether jobs may run. */

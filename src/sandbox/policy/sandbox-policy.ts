@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { RunnerPolicy } from './runner-process';
+import { RunnerPolicy } from '../runner/runner-process';
 
 /**
  * config/sandbox-policy.json: what generated code may use. The static checker enforces it

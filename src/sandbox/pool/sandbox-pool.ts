@@ -1,14 +1,14 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { WorkNotAccepted } from '../common/errors/domain-errors';
-import { AppLogger } from '../common/logging/app-logger.service';
-import { sandboxConfig } from '../config/configuration';
-import { limitsArgument, RunnerProcess } from './runner-process';
+import { WorkNotAccepted } from '../../common/errors/domain-errors';
+import { AppLogger } from '../../common/logging/app-logger.service';
+import { sandboxConfig } from '../../config/configuration';
+import { limitsArgument, RunnerProcess } from '../runner/runner-process';
 import { join } from 'node:path';
-import { POOL_RETRY_MAX_MS, POOL_RETRY_MIN_MS, SANDBOX_INPUT_FILE } from './sandbox-limits';
-import { SandboxProvider } from './sandbox-provider';
-import { SandboxStatusService } from './sandbox-status.service';
-import { placeInput, SandboxWorkspace } from './sandbox-workspace';
+import { POOL_RETRY_MAX_MS, POOL_RETRY_MIN_MS, SANDBOX_INPUT_FILE } from '../sandbox-limits';
+import { SandboxProvider } from '../drivers/sandbox-provider';
+import { SandboxStatusService } from '../sandbox-status.service';
+import { placeInput, SandboxWorkspace } from '../sandbox-workspace';
 
 /**
  * Keeps SANDBOX_POOL_SIZE sandboxes started ahead: each has imported pandas and

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { limitsArgument } from './runner-process';
-import { loadPolicy } from './sandbox-policy';
-import { PYTHON_SOURCE_DIR } from './sandbox-workspace';
+import { limitsArgument } from '../runner/runner-process';
+import { loadPolicy } from '../policy/sandbox-policy';
+import { PYTHON_SOURCE_DIR } from '../sandbox-workspace';
 
 const PYTHON = '/usr/bin/python3';
 const LIMITS = limitsArgument(

@@ -6,13 +6,13 @@ import { connect, createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { storageConfig } from '../config/configuration';
+import { storageConfig } from '../../config/configuration';
 import { BubblewrapSandbox } from './bubblewrap-sandbox';
 import { LaunchSpec, preamble } from './launcher-protocol';
 import { ProcessSandbox } from './process-sandbox';
-import { SANDBOX_ENV } from './sandbox-limits';
+import { SANDBOX_ENV } from '../sandbox-limits';
 import { LAUNCHER_STOPPED_MESSAGE, SandboxLauncher, SandboxProcess } from './sandbox-launcher';
-import { SandboxWorkspace } from './sandbox-workspace';
+import { SandboxWorkspace } from '../sandbox-workspace';
 
 const PYTHON = '/usr/bin/python3';
 

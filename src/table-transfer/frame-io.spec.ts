@@ -2,15 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeFrame, DecodedColumn, encodeFrame, Frame } from './frame';
-import { PYTHON_SOURCE_DIR } from './sandbox-workspace';
+import { decodeFrame, DecodedColumn, encodeFrame, Frame, FRAME_IO_PYTHON_DIR } from './frame';
 
 /** The sandbox's interpreter (pandas 1.5.3); `python3` on PATH may lack pandas. */
 const PYTHON = process.env.SANDBOX_PYTHON ?? '/usr/bin/python3';
 
 function python(script: string, ...args: string[]): string {
   return execFileSync(PYTHON, ['-c', script, ...args], {
-    cwd: PYTHON_SOURCE_DIR,
+    cwd: FRAME_IO_PYTHON_DIR,
     encoding: 'utf8',
     maxBuffer: 16 * 1024 * 1024,
   });
@@ -171,7 +170,7 @@ for part in body:
     sys.stdout.buffer.write(part)`,
         code,
       ],
-      { cwd: PYTHON_SOURCE_DIR, maxBuffer: 16 * 1024 * 1024 },
+      { cwd: FRAME_IO_PYTHON_DIR, maxBuffer: 16 * 1024 * 1024 },
     );
     const newline = raw.indexOf(0x0a);
     return decodeFrame(JSON.parse(raw.subarray(0, newline).toString()), raw.subarray(newline + 1), {

@@ -1,4 +1,4 @@
-import { RunnerVersions } from './runner-process';
+import { RunnerVersions } from '../runner/runner-process';
 import { IsolationLevel, SandboxChild, SandboxProvider } from './sandbox-provider';
 import { selectSandbox, SelectionSettings } from './sandbox-selection';
 

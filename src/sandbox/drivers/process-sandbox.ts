@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { SANDBOX_ENV } from './sandbox-limits';
+import { SANDBOX_ENV } from '../sandbox-limits';
 import {
   IsolationLevel,
   SandboxChild,
@@ -7,7 +7,7 @@ import {
   SandboxProvider,
 } from './sandbox-provider';
 import { SandboxLauncher } from './sandbox-launcher';
-import { SandboxWorkspace } from './sandbox-workspace';
+import { SandboxWorkspace } from '../sandbox-workspace';
 
 /**
  * Weak isolation for hosts without user namespaces: a separate interpreter with an

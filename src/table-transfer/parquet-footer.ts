@@ -9,7 +9,7 @@
  * (https://github.com/apache/parquet-format/blob/master/src/main/thrift/parquet.thrift).
  */
 import { open } from 'node:fs/promises';
-import { ParquetLogical } from './output-columns';
+import { ParquetLogical } from '../execution/output-columns';
 
 /** Thrift compact type codes. */
 const T = {

@@ -8,7 +8,7 @@ import {
   SANDBOX_INPUT_DIR,
   SANDBOX_RUNNER_DIR,
   SANDBOX_UID,
-} from './sandbox-limits';
+} from '../sandbox-limits';
 import {
   IsolationLevel,
   SandboxChild,
@@ -16,7 +16,7 @@ import {
   SandboxProvider,
 } from './sandbox-provider';
 import { SandboxLauncher } from './sandbox-launcher';
-import { SandboxWorkspace } from './sandbox-workspace';
+import { SandboxWorkspace } from '../sandbox-workspace';
 
 const BWRAP_CANDIDATES = ['/usr/bin/bwrap', '/usr/local/bin/bwrap', '/bin/bwrap'];
 /** The seccomp program reaches bwrap as this file descriptor (`--seccomp 4`; the launcher opens it). */
