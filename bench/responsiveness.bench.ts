@@ -32,12 +32,17 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sandboxConfig, storageConfig } from '../src/config/configuration';
 import { BubblewrapSandbox } from '../src/sandbox/drivers/bubblewrap-sandbox';
-import { CodeChecker } from '../src/sandbox/checker/code-checker.service';
+import { SandboxCodeChecker } from '../src/sandbox/checker/code-checker.service';
 import { ProcessSandbox } from '../src/sandbox/drivers/process-sandbox';
-import { LaunchedSandbox, LaunchSpec, SandboxLauncher } from '../src/sandbox/drivers/sandbox-launcher';
+import {
+  LaunchedSandbox,
+  LaunchSpec,
+  SandboxLauncher,
+} from '../src/sandbox/drivers/sandbox-launcher';
 import { SandboxProvider } from '../src/sandbox/drivers/sandbox-provider';
 import { killBubblewrap, killProcessGroup } from '../src/sandbox/drivers/sandbox-spawn';
-import { SandboxStatusService } from '../src/sandbox/sandbox-status.service';
+import { loadSandboxPolicy } from '../src/sandbox/policy/sandbox-policy';
+import { SandboxStatusProvider } from '../src/sandbox/sandbox-status';
 import { SandboxWorkspace } from '../src/sandbox/sandbox-workspace';
 import { FakeAnthropic, textReply } from '../test/support/fake-anthropic';
 import { probeHealth } from './support/health-probe';
@@ -221,7 +226,8 @@ async function launchCost(targetRssBytes: number): Promise<LaunchCost> {
     // A launch per check, none started ahead: the cost of each is what is measured.
     poolSize: 0,
   } as ConfigType<typeof sandboxConfig>;
-  const status = { refusal: null } as SandboxStatusService;
+  const status = { refusal: null } as SandboxStatusProvider;
+  const policy = loadSandboxPolicy();
   const timed = (launch: Launch, into: number[]): SandboxLauncher =>
     ({
       launch: (spec: LaunchSpec) => {
@@ -252,8 +258,8 @@ async function launchCost(targetRssBytes: number): Promise<LaunchCost> {
     );
     result.isolation = viaLauncher.isolation;
     const checkers = {
-      inProcess: new CodeChecker(cfg, inProcess, status),
-      launcher: new CodeChecker(cfg, viaLauncher, status),
+      inProcess: new SandboxCodeChecker(cfg, inProcess, status, policy),
+      launcher: new SandboxCodeChecker(cfg, viaLauncher, status, policy),
     };
     for (let i = 0; i < LAUNCH_SAMPLES + 1; i++) {
       for (const way of ['inProcess', 'launcher'] as const) {

@@ -3,9 +3,8 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { CodeChecker } from '../src/sandbox/checker/code-checker.service';
+import { CodeChecker } from '../src/sandbox';
 import { SANDBOX_ENV, SANDBOX_UID } from '../src/sandbox/sandbox-limits';
-import { loadPolicy } from '../src/sandbox/policy/sandbox-policy';
 import { run, submit } from './support/execution-client';
 import { startTestApp, TestApp, uploadCsv } from './support/test-app';
 
@@ -13,7 +12,7 @@ const CANARY = `sk-ant-canary-${randomBytes(16).toString('hex')}`;
 const MARK = `acbpwned${randomBytes(4).toString('hex')}`;
 const PRELUDE =
   'import pandas as pd\nos = pd.compat.os\nsys = os.sys\nB = sys.modules["builtins"]\n\ndef transform(df):\n';
-const permissiveChecker = { policy: loadPolicy(), check: async (): Promise<string[]> => [] };
+const permissiveChecker: CodeChecker = { check: async (): Promise<string[]> => [] };
 
 describe('SANDBOX_ISOLATION=process (hosts without user namespaces)', () => {
   let t: TestApp;

@@ -1,9 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { CodeChecker } from '../src/sandbox/checker/code-checker.service';
+import { CodeChecker } from '../src/sandbox';
 import { LAUNCHER_STOPPED_MESSAGE, SandboxLauncher } from '../src/sandbox/drivers/sandbox-launcher';
-import { loadPolicy } from '../src/sandbox/policy/sandbox-policy';
 import { SandboxPool } from '../src/sandbox/pool/sandbox-pool';
 import { SandboxWorkspace } from '../src/sandbox/sandbox-workspace';
 import { run, submit, waitForJob } from './support/execution-client';
@@ -13,7 +12,7 @@ const GROUP_BY =
   'def transform(df):\n    return df.groupby("region", as_index=False)["amount"].sum()\n';
 /** Reaches `os` the way an escape would, past the import allowlist (the checker is bypassed). */
 const PRELUDE = 'import pandas as pd\nos = pd.compat.os\n\ndef transform(df):\n';
-const permissiveChecker = { policy: loadPolicy(), check: async (): Promise<string[]> => [] };
+const permissiveChecker: CodeChecker = { check: async (): Promise<string[]> => [] };
 
 async function until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
   const started = Date.now();

@@ -6,10 +6,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import request from 'supertest';
 import { sandboxConfig } from '../src/config/configuration';
-import { CodeChecker } from '../src/sandbox/checker/code-checker.service';
+import { CodeChecker } from '../src/sandbox';
 import { limitsArgument } from '../src/sandbox/runner/runner-process';
 import { SANDBOX_ENV, SANDBOX_UID } from '../src/sandbox/sandbox-limits';
-import { loadPolicy } from '../src/sandbox/policy/sandbox-policy';
 import { SandboxProvider } from '../src/sandbox/drivers/sandbox-provider';
 import { SandboxWorkspace } from '../src/sandbox/sandbox-workspace';
 import { JobResult, submit, waitForJob } from './support/execution-client';
@@ -40,7 +39,7 @@ const attackCode = (body: string): string =>
     .join('\n')}\n`;
 
 /** The static check is the first layer, not the boundary: these tests switch it off to reach the sandbox. */
-const permissiveChecker = { policy: loadPolicy(), check: async (): Promise<string[]> => [] };
+const permissiveChecker: CodeChecker = { check: async (): Promise<string[]> => [] };
 
 describe('Security: attacks through HTTP, with the static check switched off', () => {
   let t: TestApp;

@@ -11,11 +11,7 @@ import {
 import { AppLogger } from '../common/logging/app-logger.service';
 import { sandboxConfig } from '../config/configuration';
 import { Metrics } from '../metrics/metrics.service';
-import { CodeChecker } from '../sandbox/checker/code-checker.service';
-import { RunnerProcess } from '../sandbox/runner/runner-process';
-import { SandboxPool } from '../sandbox/pool/sandbox-pool';
-import { SandboxStatusService } from '../sandbox/sandbox-status.service';
-import { placeInput } from '../sandbox/sandbox-workspace';
+import { CodeChecker, SandboxRunner, SandboxStatusProvider } from '../sandbox';
 import { JobRecord, Session } from '../sessions/session';
 import { SessionsService } from '../sessions/sessions.service';
 import { StorageBudget } from '../storage/storage-budget.service';
@@ -58,8 +54,8 @@ export class ExecutionService implements BeforeApplicationShutdown {
     @Inject(sandboxConfig.KEY) private readonly cfg: ConfigType<typeof sandboxConfig>,
     private readonly sessions: SessionsService,
     private readonly checker: CodeChecker,
-    private readonly pool: SandboxPool,
-    private readonly sandbox: SandboxStatusService,
+    private readonly sandbox: SandboxRunner,
+    private readonly sandboxStatus: SandboxStatusProvider,
     private readonly inputs: InputCache,
     private readonly outputs: OutputStore,
     private readonly logger: AppLogger,
@@ -77,13 +73,13 @@ export class ExecutionService implements BeforeApplicationShutdown {
       (error) => this.logger.error(error, 'ExecutionService'),
     );
     sessions.onSessionEnd((session) => this.cancelSession(session, SESSION_ENDED));
-    metrics.watchExecution(this.queue, pool);
+    metrics.watchExecution(this.queue);
   }
 
   /** Checks the code and queues a job; answers with its id at once. */
   async submit(sessionId: string, code: string): Promise<string> {
     this.sessions.get(sessionId);
-    const refusal = this.sandbox.refusal;
+    const refusal = this.sandboxStatus.refusal;
     if (refusal) throw new WorkNotAccepted(refusal);
     const violations = await this.checker.check(code);
     if (violations.length > 0) throw new CodeRejected(violations);
@@ -173,7 +169,7 @@ export class ExecutionService implements BeforeApplicationShutdown {
 
   /** Queued jobs of the session never start; running ones are killed and awaited. */
   private async cancelSession(session: Session, reason: string): Promise<void> {
-    this.pool.forget(session.id);
+    this.sandbox.forget(session.id);
     for (const item of this.queue.remove((q) => q.session.id === session.id))
       this.fail(item.job, reason);
     const running = [...this.running.values()].filter((r) => r.sessionId === session.id);
@@ -214,24 +210,19 @@ export class ExecutionService implements BeforeApplicationShutdown {
       phases[name] = now - mark;
       mark = now;
     };
-    let runner: RunnerProcess | null = null;
-    let input: string | null = null;
     const cancelled = (): string =>
       typeof signal.reason === 'string' ? signal.reason : SESSION_ENDED;
     try {
-      input = await this.inputs.fileFor(session);
+      const inputFile = await this.inputs.fileFor(session);
       lap('input_ms');
       if (signal.aborted) return this.fail(job, cancelled());
-      runner = this.pool.acquire(session.id);
-      if (!runner.inputPlaced) await placeInput(input, runner.hostInputFile);
-      const result = await runner.run(
-        {
-          code,
-          policy: this.checker.policy.runner,
-          resultFile: join(session.dir, `result-${job.id}.frame`),
-        },
+      const result = await this.sandbox.run({
+        key: session.id,
+        inputFile,
+        code,
+        resultFile: join(session.dir, `result-${job.id}.frame`),
         signal,
-      );
+      });
       lap('sandbox_ms');
       job.stdout = result.stdout;
       job.stderr = result.stderr;
@@ -265,12 +256,6 @@ export class ExecutionService implements BeforeApplicationShutdown {
       this.logger.error(error, { session_id: session.id, job_id: job.id }, 'ExecutionService');
       this.fail(job, signal.aborted ? cancelled() : INTERNAL_ERROR);
     } finally {
-      runner?.stop('cancelled');
-      // The next run on this data is likely (fix the code, run again): have it ready.
-      if (input && !signal.aborted) {
-        const alive = (): boolean => this.sessions.has(session.id);
-        void this.pool.prime(session.id, input, alive).catch(() => undefined);
-      }
       job.executionTimeMs = Date.now() - started;
       this.metrics.jobFinished(job.status, job.executionTimeMs);
       this.logger.log(

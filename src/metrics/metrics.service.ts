@@ -88,9 +88,13 @@ export class Metrics {
     this.httpDuration.observe({ method, route, status_code: String(statusCode) }, seconds);
   }
 
-  /** The job queue (its waiting jobs) and the sandbox pool (its idle, started sandboxes). */
-  watchExecution(queue: { readonly size: number }, pool: { readonly idleCount: number }): void {
+  /** The job queue (its waiting jobs). */
+  watchExecution(queue: { readonly size: number }): void {
     this.queue = queue;
+  }
+
+  /** The sandbox pool (its idle, started sandboxes), in the process that runs jobs. */
+  watchSandboxPool(pool: { readonly idleCount: number }): void {
     this.pool = pool;
   }
 

@@ -3,10 +3,14 @@ import { ConfigType } from '@nestjs/config';
 import { AppLogger } from '../common/logging/app-logger.service';
 import { appConfig, sandboxConfig } from '../config/configuration';
 import { BubblewrapSandbox } from './drivers/bubblewrap-sandbox';
-import { CodeChecker } from './checker/code-checker.service';
+import { SandboxCodeChecker } from './checker/code-checker.service';
+import { CodeChecker } from './code-checker';
 import { ProcessSandbox } from './drivers/process-sandbox';
 import { SandboxLauncher } from './drivers/sandbox-launcher';
+import { SandboxPolicyModule } from './policy/sandbox-policy.module';
 import { SandboxPool } from './pool/sandbox-pool';
+import { PooledSandboxRunner } from './runner/pooled-sandbox-runner';
+import { SandboxRunner } from './sandbox-runner';
 import { SandboxProvider } from './drivers/sandbox-provider';
 import { probeRunner, SandboxSelection, selectSandbox } from './drivers/sandbox-selection';
 import { SandboxStatusProvider } from './sandbox-status';
@@ -14,8 +18,13 @@ import { SandboxStatusService } from './sandbox-status.service';
 import { SANDBOX_SELECTION } from './sandbox.tokens';
 import { SandboxWorkspace } from './sandbox-workspace';
 
-/** Running untrusted Python: the isolation adapters, the static checker and the warm pool. */
+/**
+ * Running untrusted Python. Exports three ports: SandboxRunner (run a job), CodeChecker
+ * (the static check) and SandboxStatusProvider (isolation, versions, refusal); the
+ * drivers, the warm pool, the runner processes and the policy stay inside.
+ */
 @Module({
+  imports: [SandboxPolicyModule],
   providers: [
     SandboxWorkspace,
     SandboxLauncher,
@@ -60,8 +69,9 @@ import { SandboxWorkspace } from './sandbox-workspace';
     SandboxStatusService,
     { provide: SandboxStatusProvider, useExisting: SandboxStatusService },
     SandboxPool,
-    CodeChecker,
+    { provide: SandboxRunner, useClass: PooledSandboxRunner },
+    { provide: CodeChecker, useClass: SandboxCodeChecker },
   ],
-  exports: [SandboxProvider, SandboxStatusProvider, SandboxStatusService, SandboxPool, CodeChecker],
+  exports: [SandboxRunner, CodeChecker, SandboxStatusProvider],
 })
 export class SandboxModule {}

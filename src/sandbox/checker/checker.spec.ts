@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { limitsArgument } from '../runner/runner-process';
-import { loadPolicy } from '../policy/sandbox-policy';
+import { loadSandboxPolicy, policyJson } from '../policy/sandbox-policy';
 import { PYTHON_SOURCE_DIR } from '../sandbox-workspace';
 
 const PYTHON = '/usr/bin/python3';
@@ -16,7 +16,7 @@ const LIMITS = limitsArgument(
   },
   'check',
 );
-const policy = loadPolicy().raw;
+const policy = policyJson(loadSandboxPolicy());
 
 /** Runs checker.py itself (the service adds only the sandbox around it). */
 function check(code: string): string[] {

@@ -8,9 +8,10 @@ import {
   CHECKER_TIMEOUT_MS,
   ERROR_MESSAGE_MAX_CHARS,
 } from '../sandbox-limits';
-import { loadPolicy, LoadedPolicy } from '../policy/sandbox-policy';
+import { policyJson, SANDBOX_POLICY, SandboxPolicy } from '../policy/sandbox-policy';
+import { CodeChecker } from '../code-checker';
 import { SandboxChild, SandboxProvider } from '../drivers/sandbox-provider';
-import { SandboxStatusService } from '../sandbox-status.service';
+import { SandboxStatusProvider } from '../sandbox-status';
 
 interface Violation {
   line: number;
@@ -36,13 +37,15 @@ const describe = (v: Violation): string =>
   );
 
 /**
- * The static check: Python's own `ast` (checker.py) in a sandboxed child, against
- * config/sandbox-policy.json. Fast, clear feedback before a job is queued; not the
- * security boundary.
+ * The static check (port: CodeChecker): Python's own `ast` (checker.py) in a sandboxed
+ * child, against config/sandbox-policy.json.
  */
 @Injectable()
-export class CodeChecker implements OnModuleInit, BeforeApplicationShutdown {
-  readonly policy: LoadedPolicy = loadPolicy();
+export class SandboxCodeChecker
+  extends CodeChecker
+  implements OnModuleInit, BeforeApplicationShutdown
+{
+  private readonly policyJson: Record<string, unknown>;
   /** Checkers started ahead (interpreter up, limits and seccomp applied), one request each. */
   private readonly idle: WaitingChecker[] = [];
   private closed = false;
@@ -50,8 +53,12 @@ export class CodeChecker implements OnModuleInit, BeforeApplicationShutdown {
   constructor(
     @Inject(sandboxConfig.KEY) private readonly cfg: ConfigType<typeof sandboxConfig>,
     private readonly provider: SandboxProvider,
-    private readonly status: SandboxStatusService,
-  ) {}
+    private readonly status: SandboxStatusProvider,
+    @Inject(SANDBOX_POLICY) policy: SandboxPolicy,
+  ) {
+    super();
+    this.policyJson = policyJson(policy);
+  }
 
   onModuleInit(): void {
     this.refill();
@@ -84,7 +91,7 @@ export class CodeChecker implements OnModuleInit, BeforeApplicationShutdown {
         child.kill();
       } else chunks.push(chunk);
     });
-    (proc.stdin as Writable).end(JSON.stringify({ code, policy: this.policy.raw }));
+    (proc.stdin as Writable).end(JSON.stringify({ code, policy: this.policyJson }));
     const exitCode = await closed;
     clearTimeout(timer);
     if (!failure && checker.error) failure = checker.error.message;

@@ -1,4 +1,9 @@
-import { RunnerLimits, RunnerProcess, RunnerVersions, limitsArgument } from '../runner/runner-process';
+import {
+  RunnerLimits,
+  RunnerProcess,
+  RunnerVersions,
+  limitsArgument,
+} from '../runner/runner-process';
 import { SANDBOX_START_TIMEOUT_MS } from '../sandbox-limits';
 import { SandboxProvider } from './sandbox-provider';
 

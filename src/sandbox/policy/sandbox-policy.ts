@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { RunnerPolicy } from '../runner/runner-process';
 
 /**
  * config/sandbox-policy.json: what generated code may use. The static checker enforces it
@@ -63,24 +62,23 @@ export function loadSandboxPolicy(path: string = findSandboxPolicyFile()): Sandb
   return parseSandboxPolicy(readFileSync(path, 'utf8'));
 }
 
-/** Injection token for the loaded policy. */
+/** Injection token for the loaded policy (provided once, by SandboxPolicyModule). */
 export const SANDBOX_POLICY = Symbol('SANDBOX_POLICY');
 
-/** The policy as the checker reads it (raw JSON) and the part the runner enforces. */
-export interface LoadedPolicy {
-  raw: Record<string, unknown>;
-  runner: RunnerPolicy;
-}
+/** The part of the policy the runner enforces at run time (runner.py). */
+export type RunnerPolicy = Pick<
+  SandboxPolicy,
+  'allowedImports' | 'forbiddenBuiltins' | 'entryPoint'
+>;
 
-export function loadPolicy(path: string = findSandboxPolicyFile()): LoadedPolicy {
-  const text = readFileSync(path, 'utf8');
-  const policy = parseSandboxPolicy(text);
+/** The policy as checker.py reads it: the file's own keys. */
+export function policyJson(policy: SandboxPolicy): Record<string, unknown> {
   return {
-    raw: JSON.parse(text) as Record<string, unknown>,
-    runner: {
-      allowedImports: policy.allowedImports,
-      forbiddenBuiltins: policy.forbiddenBuiltins,
-      entryPoint: policy.entryPoint,
-    },
+    allowed_imports: policy.allowedImports,
+    forbidden_builtins: policy.forbiddenBuiltins,
+    forbidden_attributes: policy.forbiddenAttributes,
+    forbidden_attribute_prefixes: policy.forbiddenAttributePrefixes,
+    allowed_to_attributes: policy.allowedToAttributes,
+    entry_point: policy.entryPoint,
   };
 }

@@ -3,11 +3,12 @@ import { ConfigType } from '@nestjs/config';
 import { WorkNotAccepted } from '../../common/errors/domain-errors';
 import { AppLogger } from '../../common/logging/app-logger.service';
 import { sandboxConfig } from '../../config/configuration';
+import { Metrics } from '../../metrics/metrics.service';
 import { limitsArgument, RunnerProcess } from '../runner/runner-process';
 import { join } from 'node:path';
 import { POOL_RETRY_MAX_MS, POOL_RETRY_MIN_MS, SANDBOX_INPUT_FILE } from '../sandbox-limits';
 import { SandboxProvider } from '../drivers/sandbox-provider';
-import { SandboxStatusService } from '../sandbox-status.service';
+import { SandboxStatusProvider } from '../sandbox-status';
 import { placeInput, SandboxWorkspace } from '../sandbox-workspace';
 
 /**
@@ -15,18 +16,20 @@ import { placeInput, SandboxWorkspace } from '../sandbox-workspace';
  * waits for exactly one job, then exits. Same launch as a cold start, so the same
  * isolation; refilled in the background.
  *
- * After a session's job it also primes one sandbox for that session (up to
- * SANDBOX_POOL_SIZE sessions, least recently used first out): launched the same way,
- * with the session's own input mounted from the start and read before the job
- * arrives, since "fix the code, run again" on the same data is the common loop.
+ * After a job it also primes one sandbox for the job's key (the caller's name for its
+ * data, a session id; up to SANDBOX_POOL_SIZE keys, least recently used first out):
+ * launched the same way, with that input mounted from the start and read before the
+ * job arrives, since "fix the code, run again" on the same data is the common loop.
  *
  * The pool owns every live sandbox, so shutdown can kill them all.
  */
 @Injectable()
 export class SandboxPool implements OnModuleInit, BeforeApplicationShutdown {
   private readonly idle: RunnerProcess[] = [];
-  /** Session id to its primed sandbox, least recently used first. */
+  /** Key to its primed sandbox, least recently used first. */
   private readonly primed = new Map<string, RunnerProcess>();
+  /** Keys whose priming is under way; `forget` removes a key so its priming gives up. */
+  private readonly priming = new Map<string, object>();
   private readonly live = new Set<RunnerProcess>();
   private closed = false;
   private retryDelayMs = POOL_RETRY_MIN_MS;
@@ -36,24 +39,27 @@ export class SandboxPool implements OnModuleInit, BeforeApplicationShutdown {
     @Inject(sandboxConfig.KEY) private readonly cfg: ConfigType<typeof sandboxConfig>,
     private readonly provider: SandboxProvider,
     private readonly workspace: SandboxWorkspace,
-    private readonly status: SandboxStatusService,
+    private readonly status: SandboxStatusProvider,
     private readonly logger: AppLogger,
-  ) {}
+    metrics: Metrics,
+  ) {
+    metrics.watchSandboxPool(this);
+  }
 
   onModuleInit(): void {
     this.refill();
   }
 
   /**
-   * A sandbox for one job: the session's primed one if it is ready, else a warm one,
+   * A sandbox for one job: the key's primed one if it is ready, else a warm one,
    * else a cold start. Unless `inputPlaced` is set, the caller puts the input at
    * `hostInputFile` before running the job.
    */
-  acquire(sessionId?: string): RunnerProcess {
+  acquire(key?: string): RunnerProcess {
     if (this.closed) throw new WorkNotAccepted('The server is shutting down');
-    const primed = sessionId === undefined ? undefined : this.primed.get(sessionId);
-    if (primed?.alive && primed.preloaded && sessionId !== undefined) {
-      this.primed.delete(sessionId);
+    const primed = key === undefined ? undefined : this.primed.get(key);
+    if (primed?.alive && primed.preloaded && key !== undefined) {
+      this.primed.delete(key);
       return primed;
     }
     let runner: RunnerProcess | undefined;
@@ -66,25 +72,35 @@ export class SandboxPool implements OnModuleInit, BeforeApplicationShutdown {
     return runner;
   }
 
-  /** Starts (or keeps) a sandbox that reads this session's input ahead of its next job. */
-  async prime(sessionId: string, inputFile: string, alive: () => boolean): Promise<void> {
-    if (this.closed || this.status.refusal || this.cfg.poolSize === 0 || !alive()) return;
-    const existing = this.primed.get(sessionId);
-    this.primed.delete(sessionId);
+  /** Starts (or keeps) a sandbox that reads this key's input ahead of its next job. */
+  async prime(key: string, inputFile: string): Promise<void> {
+    if (this.closed || this.status.refusal || this.cfg.poolSize === 0) return;
+    const existing = this.primed.get(key);
+    this.primed.delete(key);
     if (existing?.alive) {
-      this.primed.set(sessionId, existing);
+      this.primed.set(key, existing);
       return;
     }
+    const attempt = {};
+    this.priming.set(key, attempt);
     const dir = this.workspace.createJobDir();
-    await placeInput(inputFile, join(dir, SANDBOX_INPUT_FILE));
-    if (this.closed || this.primed.has(sessionId) || !alive()) {
+    try {
+      await placeInput(inputFile, join(dir, SANDBOX_INPUT_FILE));
+    } catch (error) {
+      if (this.priming.get(key) === attempt) this.priming.delete(key);
+      await this.workspace.removeJobDir(dir);
+      throw error;
+    }
+    const current = this.priming.get(key) === attempt;
+    if (current) this.priming.delete(key);
+    if (this.closed || this.primed.has(key) || !current) {
       await this.workspace.removeJobDir(dir);
       return;
     }
     const preload = join(this.provider.sandboxInputDir(dir), SANDBOX_INPUT_FILE);
     const runner = this.start(dir, preload);
     runner.inputPlaced = true;
-    this.primed.set(sessionId, runner);
+    this.primed.set(key, runner);
     for (const [oldest, stale] of this.primed) {
       if (this.primed.size <= this.cfg.poolSize) break;
       this.primed.delete(oldest);
@@ -92,10 +108,11 @@ export class SandboxPool implements OnModuleInit, BeforeApplicationShutdown {
     }
   }
 
-  /** The session ended: its primed sandbox goes. */
-  forget(sessionId: string): void {
-    this.primed.get(sessionId)?.stop('cancelled');
-    this.primed.delete(sessionId);
+  /** The key's data is gone: its primed sandbox (or one being primed) goes. */
+  forget(key: string): void {
+    this.priming.delete(key);
+    this.primed.get(key)?.stop('cancelled');
+    this.primed.delete(key);
   }
 
   /** Sandboxes started ahead (the launcher has reported their process) and waiting for a job. */
@@ -108,9 +125,9 @@ export class SandboxPool implements OnModuleInit, BeforeApplicationShutdown {
     return this.live.size - this.idle.length - this.primed.size;
   }
 
-  /** The sandbox primed for a session, if any (for diagnostics and tests). */
-  primedFor(sessionId: string): { pid: number | undefined; ready: boolean } | null {
-    const runner = this.primed.get(sessionId);
+  /** The sandbox primed for a key, if any (for diagnostics and tests). */
+  primedFor(key: string): { pid: number | undefined; ready: boolean } | null {
+    const runner = this.primed.get(key);
     return runner ? { pid: runner.pid, ready: runner.preloaded } : null;
   }
 
@@ -139,8 +156,7 @@ export class SandboxPool implements OnModuleInit, BeforeApplicationShutdown {
     this.live.add(runner);
     void runner.exited.then(async () => {
       this.live.delete(runner);
-      for (const [session, primed] of this.primed)
-        if (primed === runner) this.primed.delete(session);
+      for (const [key, primed] of this.primed) if (primed === runner) this.primed.delete(key);
       await this.workspace.removeJobDir(dir);
       const idleAt = this.idle.indexOf(runner);
       if (idleAt >= 0 && !this.closed) {

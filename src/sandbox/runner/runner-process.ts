@@ -2,7 +2,7 @@ import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import { decodeFrame, DecodedFrame, MalformedFrame } from '../../table-transfer/frame';
+import { decodeFrame, MalformedFrame } from '../../table-transfer/frame';
 import {
   ERROR_MESSAGE_MAX_CHARS,
   OUTPUT_MAX_COLUMNS,
@@ -14,6 +14,8 @@ import {
   SANDBOX_STARTUP_CPU_SECONDS,
 } from '../sandbox-limits';
 import { SandboxChild } from '../drivers/sandbox-provider';
+import { RunnerPolicy } from '../policy/sandbox-policy';
+import { SandboxRunResult } from '../sandbox-runner';
 
 export interface RunnerLimits {
   timeoutMs: number;
@@ -36,12 +38,6 @@ interface ReadyLine extends RunnerVersions {
   preloaded: boolean;
 }
 
-export interface RunnerPolicy {
-  allowedImports: string[];
-  forbiddenBuiltins: string[];
-  entryPoint: string;
-}
-
 /** What one job needs; its input frame must already be at `hostInputFile`. */
 export interface RunnerJob {
   code: string;
@@ -53,15 +49,7 @@ export interface RunnerJob {
   resultFile?: string;
 }
 
-interface RunOutput {
-  stdout: string;
-  stderr: string;
-  durationMs: number;
-}
-/** The code's own failures are results, not exceptions. */
-export type SandboxRunResult =
-  | (RunOutput & { status: 'success'; frame: DecodedFrame })
-  | (RunOutput & { status: 'error'; errorMessage: string });
+type RunOutput = Omit<SandboxRunResult, 'status' | 'frame' | 'errorMessage'>;
 
 type StopReason = 'timeout' | 'cancelled' | 'output' | 'result' | 'protocol' | 'storage';
 
