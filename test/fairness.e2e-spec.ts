@@ -1,8 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { SessionsService } from '../src/sessions/sessions.service';
-import { JobRecord } from '../src/sessions/session';
+import { JobRecord } from '../src/execution/jobs/job';
+import { JobStore } from '../src/execution/jobs/job-store';
 import { openSse, postSse, startAiTestApp, stopAiTestApp } from './support/ai-client';
 import { JobResult } from './support/execution-client';
 import { FakeAnthropic, hangingReply, textReply } from './support/fake-anthropic';
@@ -63,8 +63,8 @@ const deleteSession = (t: TestApp, sessionId: string, headers: Headers = {}) =>
   request(t.http).delete(`${t.prefix}/sessions/${sessionId}`).set(headers).expect(204);
 
 /** The server's record of a job (its start time is not in the API). */
-function record(t: TestApp, sessionId: string, jobId: string): JobRecord {
-  return t.app.get(SessionsService).get(sessionId).jobs.get(jobId)!;
+async function record(t: TestApp, sessionId: string, jobId: string): Promise<JobRecord> {
+  return (await t.app.get(JobStore).get(sessionId, jobId))!;
 }
 
 interface Submitted {
@@ -78,9 +78,13 @@ async function startOrder(t: TestApp, jobs: Submitted[], headers: Headers = {}) 
   for (const j of jobs) {
     expect((await waitForJob(t, j.sessionId, j.jobId, headers)).status).toBe('success');
   }
-  return jobs
-    .map((j) => ({ ...j, startedAt: record(t, j.sessionId, j.jobId).startedAt!.getTime() }))
-    .sort((a, b) => a.startedAt - b.startedAt);
+  const started = await Promise.all(
+    jobs.map(async (j) => ({
+      ...j,
+      startedAt: (await record(t, j.sessionId, j.jobId)).startedAt!,
+    })),
+  );
+  return started.sort((a, b) => a.startedAt - b.startedAt);
 }
 
 describe('fair job queue (one worker, real sandbox)', () => {
@@ -108,7 +112,8 @@ describe('fair job queue (one worker, real sandbox)', () => {
         jobs.push({ sessionId: heavy, jobId: await submit(t, heavy, IDENTITY, auth), heavy: true });
       }
       jobs.push({ sessionId: light, jobId: await submit(t, light, IDENTITY, auth), heavy: false });
-      expect(jobs.every((j) => record(t, j.sessionId, j.jobId).status === 'queued')).toBe(true);
+      const records = await Promise.all(jobs.map((j) => record(t, j.sessionId, j.jobId)));
+      expect(records.every((r) => r.status === 'queued')).toBe(true);
       await deleteSession(t, gate, auth);
 
       const order = await startOrder(t, jobs, auth);

@@ -23,7 +23,7 @@ export class CodegenController {
   @ApiEventStream('Python source; the joined chunks are plain Python with no Markdown fences.')
   async generate(@Body() body: GenerateCodeDto, @Res() res: Response): Promise<void> {
     const client = abortOnClientGone(res);
-    const events = this.codegen.generate(body.session_id, body.refined_prompt, client.signal);
+    const events = await this.codegen.generate(body.session_id, body.refined_prompt, client.signal);
     await writeSse(res, events, client, this.logger);
   }
 
@@ -34,7 +34,7 @@ export class CodegenController {
   @ApiEventStream('The complete corrected module; the joined chunks are plain Python.')
   async fix(@Body() body: FixCodeDto, @Res() res: Response): Promise<void> {
     const client = abortOnClientGone(res);
-    const events = this.codegen.fix(
+    const events = await this.codegen.fix(
       body.session_id,
       body.broken_code,
       body.error_message,

@@ -27,8 +27,12 @@ export class CodegenService {
   ) {}
 
   /** Checks session and model now (404, 503); profiles the data and calls the model when iterated. */
-  generate(sessionId: string, spec: string, signal: AbortSignal): AsyncIterable<AiStreamEvent> {
-    const session = this.ready(sessionId);
+  async generate(
+    sessionId: string,
+    spec: string,
+    signal: AbortSignal,
+  ): Promise<AsyncIterable<AiStreamEvent>> {
+    const session = await this.ready(sessionId);
     return this.stream('generate', signal, async () =>
       buildGeneratePrompt({
         system: this.systemPrompt(),
@@ -38,13 +42,13 @@ export class CodegenService {
     );
   }
 
-  fix(
+  async fix(
     sessionId: string,
     brokenCode: string,
     errorMessage: string,
     signal: AbortSignal,
-  ): AsyncIterable<AiStreamEvent> {
-    const session = this.ready(sessionId);
+  ): Promise<AsyncIterable<AiStreamEvent>> {
+    const session = await this.ready(sessionId);
     return this.stream('fix', signal, async () =>
       buildFixPrompt({
         system: this.systemPrompt(),
@@ -55,8 +59,8 @@ export class CodegenService {
     );
   }
 
-  private ready(sessionId: string): Session {
-    const session = this.sessions.get(sessionId);
+  private async ready(sessionId: string): Promise<Session> {
+    const session = await this.sessions.get(sessionId);
     this.llm.ensureReady();
     return session;
   }

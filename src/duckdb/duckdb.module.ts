@@ -1,6 +1,10 @@
 import { Global, Module } from '@nestjs/common';
+import { CachedTableRepository } from './cached-table.repository';
 import { DuckDbService } from './duckdb.service';
 
 @Global()
-@Module({ providers: [DuckDbService], exports: [DuckDbService] })
+@Module({
+  providers: [DuckDbService, CachedTableRepository],
+  exports: [DuckDbService, CachedTableRepository],
+})
 export class DuckDbModule {}

@@ -50,11 +50,11 @@ export class ExecutionController {
   @Get(':session_id/:job_id')
   @ApiOkResponse({ type: ExecutionResultDto })
   @ApiNotFoundResponse({ description: 'Unknown session or job' })
-  result(
+  async result(
     @Param('session_id') sessionId: string,
     @Param('job_id') jobId: string,
-  ): ExecutionResultDto {
-    return ExecutionResultDto.from(this.executions.get(sessionId, jobId));
+  ): Promise<ExecutionResultDto> {
+    return ExecutionResultDto.from(await this.executions.get(sessionId, jobId));
   }
 
   @Get(':session_id/:job_id/output')

@@ -1,10 +1,17 @@
 import { Module } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { AppLogger } from '../common/logging/app-logger.service';
+import { sandboxConfig } from '../config/configuration';
 import { SandboxModule } from '../sandbox/sandbox.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { StorageModule } from '../storage/storage.module';
 import { ExecutionController } from './execution.controller';
 import { ExecutionService } from './execution.service';
 import { InputCache } from './input-cache.service';
+import { InMemoryJobStore } from './jobs/in-memory-job-store';
+import { InProcessJobQueue } from './jobs/in-process-job-queue';
+import { JobQueue } from './jobs/job-queue';
+import { JobStore } from './jobs/job-store';
 import { OutputExportService } from './output-export.service';
 import { OutputStore } from './output-store.service';
 
@@ -12,6 +19,26 @@ import { OutputStore } from './output-store.service';
 @Module({
   imports: [SandboxModule, SessionsModule, StorageModule],
   controllers: [ExecutionController],
-  providers: [ExecutionService, InputCache, OutputStore, OutputExportService],
+  providers: [
+    ExecutionService,
+    InputCache,
+    OutputStore,
+    OutputExportService,
+    { provide: JobStore, useClass: InMemoryJobStore },
+    {
+      provide: JobQueue,
+      inject: [sandboxConfig.KEY, AppLogger],
+      useFactory: (cfg: ConfigType<typeof sandboxConfig>, logger: AppLogger): JobQueue =>
+        new InProcessJobQueue(
+          {
+            concurrency: cfg.maxConcurrency,
+            maxQueued: cfg.maxQueuedJobs,
+            maxPerSession: cfg.maxQueuedJobsPerSession,
+            maxQueuedPerClient: cfg.maxQueuedJobsPerClient,
+          },
+          (error) => logger.error(error, 'ExecutionService'),
+        ),
+    },
+  ],
 })
 export class ExecutionModule {}

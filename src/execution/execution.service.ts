@@ -11,27 +11,19 @@ import {
 import { AppLogger } from '../common/logging/app-logger.service';
 import { sandboxConfig } from '../config/configuration';
 import { Metrics } from '../metrics/metrics.service';
-import { CodeChecker, SandboxRunner, SandboxStatusProvider } from '../sandbox';
-import { JobRecord, Session } from '../sessions/session';
+import { CodeChecker } from '../sandbox/checker/code-checker.service';
+import { RunnerProcess } from '../sandbox/runner/runner-process';
+import { SandboxPool } from '../sandbox/pool/sandbox-pool';
+import { SandboxStatusService } from '../sandbox/sandbox-status.service';
+import { placeInput } from '../sandbox/sandbox-workspace';
+import { Session } from '../sessions/session';
 import { SessionsService } from '../sessions/sessions.service';
 import { StorageBudget } from '../storage/storage-budget.service';
 import { InputCache } from './input-cache.service';
-import { JobQueue, QueueKey, QueueLimit } from './job-queue';
+import { JobRecord, newJob } from './jobs/job';
+import { JobQueue, QueuedJob, QueueLimit, RunningJob } from './jobs/job-queue';
+import { JobStore, JobUpdate } from './jobs/job-store';
 import { OutputStore } from './output-store.service';
-
-interface QueuedJob {
-  session: Session;
-  job: JobRecord;
-  code: string;
-}
-
-interface RunningJob {
-  sessionId: string;
-  client: string;
-  startedAtMs: number;
-  controller: AbortController;
-  done: Promise<void>;
-}
 
 const SESSION_ENDED = 'cancelled: the session ended';
 const SHUTTING_DOWN = 'cancelled: the server is shutting down';
@@ -44,9 +36,9 @@ const INTERNAL_ERROR = 'the job could not be run because of an internal error';
  */
 @Injectable()
 export class ExecutionService implements BeforeApplicationShutdown {
-  private readonly queue: JobQueue<QueuedJob>;
-  private readonly running = new Map<string, RunningJob>();
   private closed = false;
+  /** Sessions that ran a job here and have not ended: the pool may keep one primed for them. */
+  private readonly primable = new Set<string>();
   /** Storage budgets (src/storage): an output that would pass one fails its job. */
   @Inject(StorageBudget) private readonly budget!: StorageBudget;
 
@@ -54,60 +46,54 @@ export class ExecutionService implements BeforeApplicationShutdown {
     @Inject(sandboxConfig.KEY) private readonly cfg: ConfigType<typeof sandboxConfig>,
     private readonly sessions: SessionsService,
     private readonly checker: CodeChecker,
-    private readonly sandbox: SandboxRunner,
-    private readonly sandboxStatus: SandboxStatusProvider,
+    private readonly pool: SandboxPool,
+    private readonly sandbox: SandboxStatusService,
     private readonly inputs: InputCache,
     private readonly outputs: OutputStore,
     private readonly logger: AppLogger,
     private readonly metrics: Metrics,
+    private readonly queue: JobQueue,
+    private readonly jobs: JobStore,
   ) {
-    this.queue = new JobQueue<QueuedJob>(
-      {
-        concurrency: cfg.maxConcurrency,
-        maxQueued: cfg.maxQueuedJobs,
-        maxPerSession: cfg.maxQueuedJobsPerSession,
-        maxQueuedPerClient: cfg.maxQueuedJobsPerClient,
-      },
-      queueKeyOf,
-      (item) => this.execute(item),
-      (error) => this.logger.error(error, 'ExecutionService'),
+    queue.process((item, signal) => this.runJob(item, signal));
+    sessions.onSessionEnd((session) => this.endSession(session, SESSION_ENDED));
+    sessions.provideJobs(async (sessionId) =>
+      (await jobs.list(sessionId)).map((j) => ({
+        id: j.id,
+        status: j.status,
+        createdAt: j.createdAt,
+        executionTimeMs: j.executionTimeMs,
+        outputRowCount: j.outputRowCount,
+      })),
     );
-    sessions.onSessionEnd((session) => this.cancelSession(session, SESSION_ENDED));
-    metrics.watchExecution(this.queue);
+    metrics.watchExecution(queue, pool);
   }
 
   /** Checks the code and queues a job; answers with its id at once. */
   async submit(sessionId: string, code: string): Promise<string> {
-    this.sessions.get(sessionId);
-    const refusal = this.sandboxStatus.refusal;
+    await this.sessions.get(sessionId);
+    const refusal = this.sandbox.refusal;
     if (refusal) throw new WorkNotAccepted(refusal);
     const violations = await this.checker.check(code);
     if (violations.length > 0) throw new CodeRejected(violations);
     // The session may have ended while the code was being checked.
-    const session = this.sessions.get(sessionId);
+    const session = await this.sessions.get(sessionId);
     if (this.closed) throw new WorkNotAccepted('The server is shutting down');
-    const limit = this.queue.limitFor(queueKeyOf({ session }));
-    if (limit) throw this.refusal(limit, session);
-    const job: JobRecord = {
-      id: randomUUID(),
-      status: 'queued',
-      createdAt: new Date(),
-      startedAt: null,
-      finishedAt: null,
-      executionTimeMs: null,
-      errorMessage: null,
-      stdout: '',
-      stderr: '',
-      outputRowCount: null,
-      outputColumns: [],
-      outputSchema: [],
-      previewRows: [],
-      warnings: [],
-      outputTable: null,
-    };
-    session.jobs.set(job.id, job);
-    // Nothing ran since limitFor above, so the queue takes it.
-    this.queue.push({ session, job, code });
+    const precheck = await this.queue.limitFor(session.owner, session.id);
+    if (precheck) throw await this.refusal(precheck, session);
+    const job = newJob(randomUUID(), session.id, Date.now());
+    await this.jobs.create(job);
+    // The record exists before the job can start; another submit may have taken the place.
+    const limit = await this.queue.enqueue({
+      jobId: job.id,
+      sessionId: session.id,
+      owner: session.owner,
+      code,
+    });
+    if (limit) {
+      await this.jobs.delete(session.id, job.id);
+      throw await this.refusal(limit, session);
+    }
     this.logger.log(
       { msg: 'job queued', session_id: session.id, job_id: job.id },
       'ExecutionService',
@@ -115,18 +101,18 @@ export class ExecutionService implements BeforeApplicationShutdown {
     return job.id;
   }
 
-  get(sessionId: string, jobId: string): JobRecord {
-    const job = this.sessions.get(sessionId).jobs.get(jobId);
+  /** The job of a live session; SessionNotFound, JobNotFound (404) otherwise. */
+  async get(sessionId: string, jobId: string): Promise<JobRecord> {
+    await this.sessions.get(sessionId);
+    const job = await this.jobs.get(sessionId, jobId);
     if (!job) throw new JobNotFound(jobId);
     return job;
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.closed = true;
-    for (const item of this.queue.remove(() => true)) this.fail(item.job, SHUTTING_DOWN);
-    const running = [...this.running.values()];
-    for (const r of running) r.controller.abort(SHUTTING_DOWN);
-    await Promise.all(running.map((r) => r.done));
+    const waiting = await this.queue.cancel('all', SHUTTING_DOWN);
+    await Promise.all(waiting.map((item) => this.failStored(item, SHUTTING_DOWN)));
   }
 
   /**
@@ -134,12 +120,14 @@ export class ExecutionService implements BeforeApplicationShutdown {
    * naming it; the retry time is when the first running job that would free a place
    * reaches SANDBOX_TIMEOUT_SECONDS at the latest.
    */
-  private refusal(limit: QueueLimit, session: Session): LimitReached | WorkNotAccepted {
-    const key = queueKeyOf({ session });
-    const frees = (r: RunningJob): boolean =>
+  private async refusal(
+    limit: QueueLimit,
+    session: Session,
+  ): Promise<LimitReached | WorkNotAccepted> {
+    const frees = ({ job }: RunningJob): boolean =>
       limit === 'queue' ||
-      (limit === 'session' ? r.sessionId === key.session : r.client === key.client);
-    const starts = [...this.running.values()].filter(frees).map((r) => r.startedAtMs);
+      (limit === 'session' ? job.sessionId === session.id : job.owner === session.owner);
+    const starts = (await this.queue.running()).filter(frees).map((r) => r.startedAt);
     const retryAfterSeconds =
       starts.length === 0
         ? Math.ceil(this.cfg.timeoutMs / 1000)
@@ -167,62 +155,72 @@ export class ExecutionService implements BeforeApplicationShutdown {
     }
   }
 
-  /** Queued jobs of the session never start; running ones are killed and awaited. */
-  private async cancelSession(session: Session, reason: string): Promise<void> {
-    this.sandbox.forget(session.id);
-    for (const item of this.queue.remove((q) => q.session.id === session.id))
-      this.fail(item.job, reason);
-    const running = [...this.running.values()].filter((r) => r.sessionId === session.id);
-    for (const r of running) r.controller.abort(reason);
-    await Promise.all(running.map((r) => r.done));
+  /**
+   * The session ended: its queued jobs never start, running ones are killed and awaited,
+   * then its job records go and their outputs' views and files with them (the session's
+   * folder goes after this).
+   */
+  private async endSession(session: Session, reason: string): Promise<void> {
+    this.primable.delete(session.id);
+    this.pool.forget(session.id);
+    // The waiting jobs' records are forgotten below with the rest.
+    await this.queue.cancel({ sessionId: session.id }, reason);
+    for (const job of await this.jobs.deleteSession(session.id))
+      if (job.outputTable) await this.outputs.drop(job.outputTable);
   }
 
   private fail(job: JobRecord, message: string): void {
     job.status = 'error';
     job.errorMessage = message;
-    job.finishedAt = new Date();
+    job.finishedAt = Date.now();
   }
 
-  private execute(item: QueuedJob): Promise<void> {
-    const controller = new AbortController();
-    const done = this.runJob(item, controller.signal).finally(() =>
-      this.running.delete(item.job.id),
-    );
-    this.running.set(item.job.id, {
-      sessionId: item.session.id,
-      client: queueKeyOf(item).client,
-      startedAtMs: Date.now(),
-      controller,
-      done,
+  private async failStored(item: QueuedJob, message: string): Promise<void> {
+    await this.jobs.update(item.sessionId, item.jobId, {
+      status: 'error',
+      errorMessage: message,
+      finishedAt: Date.now(),
     });
-    return done;
   }
 
-  private async runJob({ session, job, code }: QueuedJob, signal: AbortSignal): Promise<void> {
-    job.status = 'running';
-    job.startedAt = new Date();
+  /** The queue's handler: runs one job and records its outcome in the job store. */
+  private async runJob(item: QueuedJob, signal: AbortSignal): Promise<void> {
+    const { code } = item;
+    const session = await this.sessions.get(item.sessionId).catch(() => undefined);
+    const record = session && (await this.jobs.get(item.sessionId, item.jobId));
+    // Gone means the session ended, and its end cancels and forgets its jobs.
+    if (!session || !record) return;
+    this.primable.add(session.id);
+    // A working copy, written back to the store when the job ends.
+    const job: JobRecord = { ...record, status: 'running', startedAt: Date.now() };
+    await this.jobs.update(session.id, job.id, { status: job.status, startedAt: job.startedAt });
     const started = Date.now();
     // Where the time goes, for the log line: input export, sandbox run, storing the output.
-    const phases: Record<string, number> = { queued_ms: started - job.createdAt.getTime() };
+    const phases: Record<string, number> = { queued_ms: started - job.createdAt };
     let mark = started;
     const lap = (name: string): void => {
       const now = Date.now();
       phases[name] = now - mark;
       mark = now;
     };
+    let runner: RunnerProcess | null = null;
+    let input: string | null = null;
     const cancelled = (): string =>
       typeof signal.reason === 'string' ? signal.reason : SESSION_ENDED;
     try {
-      const inputFile = await this.inputs.fileFor(session);
+      input = await this.inputs.fileFor(session);
       lap('input_ms');
       if (signal.aborted) return this.fail(job, cancelled());
-      const result = await this.sandbox.run({
-        key: session.id,
-        inputFile,
-        code,
-        resultFile: join(session.dir, `result-${job.id}.frame`),
+      runner = this.pool.acquire(session.id);
+      if (!runner.inputPlaced) await placeInput(input, runner.hostInputFile);
+      const result = await runner.run(
+        {
+          code,
+          policy: this.checker.policy.runner,
+          resultFile: join(session.dir, `result-${job.id}.frame`),
+        },
         signal,
-      });
+      );
       lap('sandbox_ms');
       job.stdout = result.stdout;
       job.stderr = result.stderr;
@@ -251,12 +249,20 @@ export class ExecutionService implements BeforeApplicationShutdown {
       job.warnings = [...stored.warnings, ...preview.warnings];
       lap('preview_ms');
       job.status = 'success';
-      job.finishedAt = new Date();
+      job.finishedAt = Date.now();
     } catch (error) {
       this.logger.error(error, { session_id: session.id, job_id: job.id }, 'ExecutionService');
       this.fail(job, signal.aborted ? cancelled() : INTERNAL_ERROR);
     } finally {
+      runner?.stop('cancelled');
+      // The next run on this data is likely (fix the code, run again): have it ready.
+      if (input && !signal.aborted) {
+        const alive = (): boolean =>
+          this.primable.has(session.id) && Date.now() < session.expiresAt;
+        void this.pool.prime(session.id, input, alive).catch(() => undefined);
+      }
       job.executionTimeMs = Date.now() - started;
+      await this.jobs.update(session.id, job.id, outcomeOf(job));
       this.metrics.jobFinished(job.status, job.executionTimeMs);
       this.logger.log(
         {
@@ -273,7 +279,21 @@ export class ExecutionService implements BeforeApplicationShutdown {
   }
 }
 
-/** Jobs take turns by the client that uploaded the session (its owner), then by session. */
-function queueKeyOf({ session }: Pick<QueuedJob, 'session'>): QueueKey {
-  return { client: session.owner, session: session.id };
+/** What a run changes in a job record. */
+function outcomeOf(job: JobRecord): JobUpdate {
+  return {
+    status: job.status,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+    executionTimeMs: job.executionTimeMs,
+    errorMessage: job.errorMessage,
+    stdout: job.stdout,
+    stderr: job.stderr,
+    outputRowCount: job.outputRowCount,
+    outputColumns: job.outputColumns,
+    outputSchema: job.outputSchema,
+    previewRows: job.previewRows,
+    warnings: job.warnings,
+    outputTable: job.outputTable,
+  };
 }

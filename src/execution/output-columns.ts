@@ -1,6 +1,6 @@
 import { cutTextSql } from '../duckdb/cell-cut';
 import { quoteLiteral } from '../duckdb/duckdb.service';
-import { JobRecord } from '../sessions/session';
+import { JobRecord } from './jobs/job';
 
 /**
  * How an output column is held in DuckDB and spelled in each reader. Column i of an

@@ -124,7 +124,7 @@ export class OutputExportService {
     format = 'csv',
     options: DownloadOptions = {},
   ): Promise<OutputDownload> {
-    const job = this.executions.get(sessionId, jobId);
+    const job = await this.executions.get(sessionId, jobId);
     const wanted = format.toLowerCase();
     if (!isFormat(wanted)) {
       throw new UnusableRequest(
@@ -149,7 +149,7 @@ export class OutputExportService {
       parquet: () => this.parquet(stored),
       xlsx: () => this.xlsx(stored),
     }[wanted]();
-    this.track(sessionId, stream);
+    await this.track(sessionId, stream);
     return {
       stream,
       contentType: CONTENT_TYPES[wanted],
@@ -157,8 +157,8 @@ export class OutputExportService {
     };
   }
 
-  private track(sessionId: string, stream: Readable): void {
-    if (!this.sessions.has(sessionId)) {
+  private async track(sessionId: string, stream: Readable): Promise<void> {
+    if (!(await this.sessions.has(sessionId))) {
       // The session ended while its file was being written.
       stream.destroy();
       throw new SessionNotFound(sessionId);

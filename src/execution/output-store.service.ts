@@ -14,7 +14,6 @@ import {
   quoteLiteral,
 } from '../duckdb/duckdb.service';
 import { DecodedColumn, DecodedFrame } from '../table-transfer/frame';
-import { SessionsService } from '../sessions/sessions.service';
 import {
   fixedOffsetSeconds,
   jsonValue,
@@ -139,14 +138,7 @@ export class OutputStore {
     @Inject(storageConfig.KEY) private readonly storage: ConfigType<typeof storageConfig>,
     @Inject(previewConfig.KEY) private readonly bounds: ConfigType<typeof previewConfig>,
     private readonly duckdb: DuckDbService,
-    sessions: SessionsService,
-  ) {
-    // The session's folder (and with it the files) goes after this; the views go here.
-    sessions.onSessionEnd(async (session) => {
-      for (const job of session.jobs.values())
-        if (job.outputTable) await this.drop(job.outputTable);
-    });
-  }
+  ) {}
 
   /** Output file of each view, by view name. */
   private readonly files = new Map<string, string>();

@@ -24,7 +24,11 @@ export class InstructionsController {
   )
   async refine(@Body() body: RefineInstructionsDto, @Res() res: Response): Promise<void> {
     const client = abortOnClientGone(res);
-    const events = this.instructions.refine(body.session_id, body.raw_instructions, client.signal);
+    const events = await this.instructions.refine(
+      body.session_id,
+      body.raw_instructions,
+      client.signal,
+    );
     await writeSse(res, events, client, this.logger);
   }
 }

@@ -19,12 +19,12 @@ export class InstructionsService {
    * Checks the session and the model right away (404, 503), then returns the stream,
    * which calls the model only when iterated.
    */
-  refine(
+  async refine(
     sessionId: string,
     rawInstructions: string,
     signal: AbortSignal,
-  ): AsyncIterable<AiStreamEvent> {
-    const { dataset } = this.sessions.get(sessionId);
+  ): Promise<AsyncIterable<AiStreamEvent>> {
+    const { dataset } = await this.sessions.get(sessionId);
     this.llm.ensureReady();
     const prompt = buildRefinePrompt({
       rowCount: dataset.rowCount,

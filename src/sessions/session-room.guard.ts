@@ -13,10 +13,14 @@ import { SessionsService } from './sessions.service';
 export class SessionRoomGuard implements CanActivate {
   constructor(private readonly sessions: SessionsService) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
-    const release = this.sessions.reserve(clientKeyOf(http.getRequest<AuthenticatedRequest>()));
-    http.getResponse<Response>().once('close', release);
+    const response = http.getResponse<Response>();
+    const release = await this.sessions.reserve(
+      clientKeyOf(http.getRequest<AuthenticatedRequest>()),
+    );
+    if (response.writableFinished || response.destroyed) release();
+    else response.once('close', release);
     return true;
   }
 }

@@ -17,8 +17,9 @@ export class SessionsController {
 
   @Get(':session_id')
   @ApiOkResponse({ type: SessionResponseDto })
-  get(@Param('session_id') sessionId: string): SessionResponseDto {
-    return SessionResponseDto.from(this.sessions.get(sessionId));
+  async get(@Param('session_id') sessionId: string): Promise<SessionResponseDto> {
+    const session = await this.sessions.get(sessionId);
+    return SessionResponseDto.from(session, await this.sessions.jobsOf(sessionId));
   }
 
   @Get(':session_id/rows')

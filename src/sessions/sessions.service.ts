@@ -7,26 +7,34 @@ import { Clock } from '../common/clock/clock';
 import { LimitReached, SessionNotFound } from '../common/errors/domain-errors';
 import { AppLogger } from '../common/logging/app-logger.service';
 import { sessionConfig } from '../config/configuration';
-import { DuckDbService, quoteIdent } from '../duckdb/duckdb.service';
-import { DatasetInfo, Session } from './session';
+import { CachedTableRepository } from '../duckdb/cached-table.repository';
+import { DatasetInfo, Session, SessionJobSummary } from './session';
+import { SessionStore } from './session-store';
 
 /** Called when a session ends (expiry, delete, shutdown) so its owners can let go of it. */
 export type SessionEndListener = (session: Session) => Promise<void> | void;
 
+/** Answers a session's jobs, oldest first, for GET /sessions/{id} (execution registers it). */
+export type SessionJobLister = (sessionId: string) => Promise<SessionJobSummary[]>;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SWEEP_NAME = 'session-expiry-sweep';
 
-/** In-memory sessions with a TTL; ending one removes its files, cached tables and jobs. */
+/**
+ * Sessions with a TTL, kept in a SessionStore. Ending one announces it (`onSessionEnd`:
+ * execution lets go of its jobs there), then drops the session's table and folder.
+ */
 @Injectable()
 export class SessionsService implements OnModuleInit, OnApplicationShutdown {
-  private readonly sessions = new Map<string, Session>();
   private readonly endListeners: SessionEndListener[] = [];
+  private jobLister: SessionJobLister = async () => [];
   /** Uploads under way per client, each holding a place among its sessions. */
   private readonly pending = new Map<string, number>();
 
   constructor(
     @Inject(sessionConfig.KEY) private readonly cfg: ConfigType<typeof sessionConfig>,
-    private readonly duckdb: DuckDbService,
+    private readonly store: SessionStore,
+    private readonly tables: CachedTableRepository,
     private readonly clock: Clock,
     private readonly scheduler: SchedulerRegistry,
     private readonly logger: AppLogger,
@@ -42,11 +50,22 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     if (this.scheduler.doesExist('interval', SWEEP_NAME)) this.scheduler.deleteInterval(SWEEP_NAME);
-    await Promise.all([...this.sessions.values()].map((s) => this.end(s, 'shutdown')));
+    const sessions = await this.store.list();
+    await Promise.all(sessions.map((s) => this.end(s, 'shutdown')));
   }
 
   onSessionEnd(listener: SessionEndListener): void {
     this.endListeners.push(listener);
+  }
+
+  /** Sets who answers a session's jobs (one lister; execution). */
+  provideJobs(lister: SessionJobLister): void {
+    this.jobLister = lister;
+  }
+
+  /** The session's jobs as its owner module describes them, oldest first. */
+  jobsOf(sessionId: string): Promise<SessionJobSummary[]> {
+    return this.jobLister(sessionId);
   }
 
   newId(): string {
@@ -58,34 +77,47 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
    * call the returned function once it is created or failed. LimitReached (429) when the
    * client's live sessions and uploads under way already make MAX_SESSIONS_PER_CLIENT.
    */
-  reserve(owner: string): () => void {
-    this.assertRoom(owner, this.pending.get(owner) ?? 0);
-    this.pending.set(owner, (this.pending.get(owner) ?? 0) + 1);
+  async reserve(owner: string): Promise<() => void> {
+    // Counted before the check, so uploads checked at once each see the others.
+    const pending = this.pending.get(owner) ?? 0;
+    this.pending.set(owner, pending + 1);
     let released = false;
-    return () => {
+    const release = (): void => {
       if (released) return;
       released = true;
       const left = (this.pending.get(owner) ?? 1) - 1;
       if (left > 0) this.pending.set(owner, left);
       else this.pending.delete(owner);
     };
+    try {
+      await this.assertRoom(owner, (this.pending.get(owner) ?? 1) - 1);
+    } catch (error) {
+      release();
+      throw error;
+    }
+    return release;
   }
 
   /** `owner` is the uploading client's key; LimitReached (429) past MAX_SESSIONS_PER_CLIENT. */
-  create(id: string, dataset: DatasetInfo, table: string, dir: string, owner: string): Session {
-    this.assertRoom(owner, 0);
+  async create(
+    id: string,
+    dataset: DatasetInfo,
+    table: string,
+    dir: string,
+    owner: string,
+  ): Promise<Session> {
+    await this.assertRoom(owner, 0);
     const now = this.clock.now();
     const session: Session = {
       id,
       dataset,
       table,
       dir,
-      createdAt: new Date(now),
-      expiresAt: new Date(now + this.cfg.ttlMs),
-      jobs: new Map(),
+      createdAt: now,
+      expiresAt: now + this.cfg.ttlMs,
       owner,
     };
-    this.sessions.set(id, session);
+    await this.store.save(session);
     this.logger.log(
       { msg: 'session created', session_id: id, rows: dataset.rowCount },
       'SessionsService',
@@ -93,11 +125,12 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
     return session;
   }
 
-  private assertRoom(owner: string, pending: number): void {
+  private async assertRoom(owner: string, pending: number): Promise<void> {
+    const sessions = await this.store.list();
     const now = this.clock.now();
-    const expiries = [...this.sessions.values()]
-      .filter((s) => s.owner === owner && s.expiresAt.getTime() > now)
-      .map((s) => s.expiresAt.getTime());
+    const expiries = sessions
+      .filter((s) => s.owner === owner && s.expiresAt > now)
+      .map((s) => s.expiresAt);
     const max = this.cfg.maxPerClient;
     if (expiries.length + pending < max) return;
     const retryAfterSeconds =
@@ -112,41 +145,40 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** The live session, or SessionNotFound for unknown, malformed or expired ids. */
-  get(id: string): Session {
-    const session = UUID.test(id) ? this.sessions.get(id) : undefined;
+  async get(id: string): Promise<Session> {
+    const session = UUID.test(id) ? await this.store.get(id) : undefined;
     if (!session) throw new SessionNotFound(id);
-    if (session.expiresAt.getTime() <= this.clock.now()) {
+    if (session.expiresAt <= this.clock.now()) {
       void this.end(session, 'expired');
       throw new SessionNotFound(id);
     }
     return session;
   }
 
-  has(id: string): boolean {
-    const session = this.sessions.get(id);
-    return !!session && session.expiresAt.getTime() > this.clock.now();
+  async has(id: string): Promise<boolean> {
+    const session = UUID.test(id) ? await this.store.get(id) : undefined;
+    return !!session && session.expiresAt > this.clock.now();
   }
 
   /** The sessions alive now; the start-up sweep keeps what these own (src/storage). */
-  liveSessions(): Session[] {
+  async liveSessions(): Promise<Session[]> {
     const now = this.clock.now();
-    return [...this.sessions.values()].filter((s) => s.expiresAt.getTime() > now);
+    return (await this.store.list()).filter((s) => s.expiresAt > now);
   }
 
   async delete(id: string): Promise<void> {
-    await this.end(this.get(id), 'deleted');
+    await this.end(await this.get(id), 'deleted');
   }
 
   async sweepExpired(): Promise<number> {
     const now = this.clock.now();
-    const expired = [...this.sessions.values()].filter((s) => s.expiresAt.getTime() <= now);
+    const expired = (await this.store.list()).filter((s) => s.expiresAt <= now);
     await Promise.all(expired.map((s) => this.end(s, 'expired')));
     return expired.length;
   }
 
   private async end(session: Session, reason: string): Promise<void> {
-    if (this.sessions.get(session.id) !== session) return;
-    this.sessions.delete(session.id);
+    if (!(await this.store.delete(session.id))) return;
     for (const listener of this.endListeners) {
       try {
         await listener(session);
@@ -154,12 +186,7 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
         this.logger.error(error, { session_id: session.id }, 'SessionsService');
       }
     }
-    const tables = [session.table, ...[...session.jobs.values()].map((j) => j.outputTable)];
-    for (const table of tables) {
-      if (table)
-        await this.duckdb.run(`DROP TABLE IF EXISTS ${quoteIdent(table)}`).catch(() => undefined);
-    }
-    session.jobs.clear();
+    await this.tables.drop(session.table).catch(() => undefined);
     await rm(session.dir, { recursive: true, force: true });
     this.logger.log({ msg: 'session ended', session_id: session.id, reason }, 'SessionsService');
   }

@@ -70,7 +70,7 @@ export class LeftoverSweep implements OnApplicationBootstrap {
   }
 
   private async orphanSessionDirs(): Promise<string[]> {
-    const live = new Set(this.sessions.liveSessions().map((s) => s.id));
+    const live = new Set((await this.sessions.liveSessions()).map((s) => s.id));
     const entries = await readdir(this.cfg.inboundDir, { withFileTypes: true }).catch(() => []);
     const orphans = entries
       .filter((e) => e.isDirectory() && SESSION_DIR.test(e.name) && !live.has(e.name))

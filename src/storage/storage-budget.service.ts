@@ -36,7 +36,7 @@ export class StorageBudget {
   async totalBytes(): Promise<number> {
     const parts = await Promise.all([
       directoryBytes(incomingDir(this.storage.inboundDir)),
-      ...this.sessions.liveSessions().map((s) => this.sessionBytes(s)),
+      ...(await this.sessions.liveSessions()).map((s) => this.sessionBytes(s)),
     ]);
     return parts.reduce((a, b) => a + b, 0);
   }

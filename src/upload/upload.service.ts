@@ -120,7 +120,7 @@ export class UploadService {
         'UploadService',
       );
       this.metrics.uploadIngested(extension, file.size, dataset.rowCount);
-      return { session: this.sessions.create(id, dataset, table, dir, owner), ingestMs };
+      return { session: await this.sessions.create(id, dataset, table, dir, owner), ingestMs };
     } catch (error) {
       await this.duckdb.run(`DROP TABLE IF EXISTS ${quoteIdent(table)}`).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });

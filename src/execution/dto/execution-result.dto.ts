@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { JsonRow } from '../../duckdb/duckdb.service';
-import { JobRecord } from '../../sessions/session';
+import { JobRecord } from '../jobs/job';
 
 /** The contract's ExecutionResult, plus what the code printed and the output's size. */
 export class ExecutionResultDto {

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { JobRecord, Session } from '../session';
+import { Session, SessionJobSummary } from '../session';
 import { UploadResponseDto } from './upload-response.dto';
 
 export class JobSummaryDto {
@@ -9,11 +9,11 @@ export class JobSummaryDto {
   @ApiPropertyOptional({ nullable: true, type: Number }) execution_time_ms!: number | null;
   @ApiPropertyOptional({ nullable: true, type: Number }) output_row_count!: number | null;
 
-  static from(job: JobRecord): JobSummaryDto {
+  static from(job: SessionJobSummary): JobSummaryDto {
     return {
       job_id: job.id,
       status: job.status,
-      created_at: job.createdAt.toISOString(),
+      created_at: new Date(job.createdAt).toISOString(),
       execution_time_ms: job.executionTimeMs,
       output_row_count: job.outputRowCount,
     };
@@ -25,11 +25,11 @@ export class SessionResponseDto extends UploadResponseDto {
   @ApiProperty() expires_at!: string;
   @ApiProperty({ type: [JobSummaryDto] }) jobs!: JobSummaryDto[];
 
-  static override from(session: Session): SessionResponseDto {
+  static override from(session: Session, jobs: SessionJobSummary[] = []): SessionResponseDto {
     return Object.assign(new SessionResponseDto(), UploadResponseDto.from(session), {
-      created_at: session.createdAt.toISOString(),
-      expires_at: session.expiresAt.toISOString(),
-      jobs: [...session.jobs.values()].map((j) => JobSummaryDto.from(j)),
+      created_at: new Date(session.createdAt).toISOString(),
+      expires_at: new Date(session.expiresAt).toISOString(),
+      jobs: jobs.map((j) => JobSummaryDto.from(j)),
     });
   }
 }

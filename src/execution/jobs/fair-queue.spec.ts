@@ -1,4 +1,4 @@
-import { JobQueue, JobQueueLimits } from './job-queue';
+import { FairQueue, FairQueueLimits } from './fair-queue';
 
 interface Item {
   client: string;
@@ -15,13 +15,13 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** A queue whose items run until `finish(name)` is called; `started` lists names in start order. */
-function gatedQueue(limits: Partial<JobQueueLimits> = {}) {
+function gatedQueue(limits: Partial<FairQueueLimits> = {}) {
   const started: string[] = [];
   const gates = new Map<string, ReturnType<typeof deferred>>();
   const errors: unknown[] = [];
   let active = 0;
   let peak = 0;
-  const queue = new JobQueue<Item>(
+  const queue = new FairQueue<Item>(
     { concurrency: 1, maxQueued: 1000, maxPerSession: 1000, maxQueuedPerClient: 1000, ...limits },
     (item) => ({ client: item.client, session: item.session }),
     async (item) => {
@@ -45,7 +45,7 @@ function gatedQueue(limits: Partial<JobQueueLimits> = {}) {
   return { queue, started, errors, push, finish, peak: () => peak };
 }
 
-describe('JobQueue', () => {
+describe('FairQueue', () => {
   it("starts one session's items in order and never runs more than the concurrency", async () => {
     const q = gatedQueue({ concurrency: 2 });
     for (const n of ['1', '2', '3', '4', '5']) q.push('c', 's', n);

@@ -4,7 +4,7 @@ export interface QueueKey {
   session: string;
 }
 
-export interface JobQueueLimits {
+export interface FairQueueLimits {
   /** Items worked on at once. */
   concurrency: number;
   /** Waiting items of everyone together. */
@@ -25,7 +25,7 @@ export type QueueLimit = 'queue' | 'session' | 'client';
  * waits behind at most one item of every other client, however many those have queued.
  * The worker handles its own failures; a rejection here goes to `onError`.
  */
-export class JobQueue<T> {
+export class FairQueue<T> {
   /** Clients with waiting items, in turn order; each holds its sessions in turn order. */
   private readonly turns = new Map<string, Map<string, T[]>>();
   private waiting = 0;
@@ -34,11 +34,17 @@ export class JobQueue<T> {
   private readonly heldBySession = new Map<string, number>();
 
   constructor(
-    private readonly limits: JobQueueLimits,
+    private limits: FairQueueLimits,
     private readonly keyOf: (item: T) => QueueKey,
     private readonly worker: (item: T) => Promise<void>,
     private readonly onError: (error: unknown) => void,
   ) {}
+
+  /** Changes how many items are worked on at once, starting waiting ones if it grew. */
+  setConcurrency(concurrency: number): void {
+    this.limits = { ...this.limits, concurrency };
+    this.pump();
+  }
 
   /** Items waiting to start. */
   get size(): number {

@@ -1,0 +1,165 @@
+import { DuckDBTypeId } from '@duckdb/node-api';
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
+import { previewConfig } from '../config/configuration';
+import { cutTextSql, sumSql, withinBytesSql } from './cell-cut';
+import { columnIdent, DuckDbService, JsonRow, quoteIdent, toJsonRows } from './duckdb.service';
+import { pandasColumn } from './pandas-columns';
+
+/** What a non-text cell counts for in a page's byte budget (its JSON is at most this long). */
+const OTHER_CELL_BYTES = 32;
+
+/** A cached table's columns as pandas names and dtypes them, by position (column i is `c<i>`). */
+export interface TableSchema {
+  columns: readonly string[];
+  dtypes?: readonly string[];
+}
+
+/** A column to profile: its position and pandas dtype (read as `pandasColumn` says). */
+export interface ProfiledColumn {
+  index: number;
+  dtype: string;
+  /** Also learn min and max (as text). */
+  range: boolean;
+  /** Also learn the longest value's length. */
+  text: boolean;
+}
+
+export interface ColumnStats {
+  nonNull: number;
+  distinct: number;
+  min?: string | null;
+  max?: string | null;
+  maxLength?: number | null;
+}
+
+const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v ?? 0));
+const text = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : text(v));
+
+/**
+ * The SQL the features need over cached tables (session uploads, job output views):
+ * table names are server-made and columns are addressed by position, so no user text
+ * reaches SQL. Rows are in file order (`rowid`).
+ */
+@Injectable()
+export class CachedTableRepository {
+  constructor(
+    @Inject(previewConfig.KEY) private readonly preview: ConfigType<typeof previewConfig>,
+    private readonly duckdb: DuckDbService,
+  ) {}
+
+  /** DuckDB type of each column (`BIGINT`, `VARCHAR`, ...), by position. */
+  async describe(table: string): Promise<string[]> {
+    const described = await this.duckdb.queryJson(`DESCRIBE ${quoteIdent(table)}`);
+    return described.map((r) => text(r.column_type));
+  }
+
+  /**
+   * Up to `limit` rows from `offset`, JSON-safe, as null-prototype objects keyed by
+   * `schema.columns` (read as their dtypes say); without `schema`, by the table's own
+   * names. Text longer than PREVIEW_MAX_CELL_CHARS is cut in SQL (see cell-cut.ts); with
+   * `maxBytes`, rows stop once their text passes it (the first row is always given).
+   */
+  async page(
+    table: string,
+    offset: number,
+    limit: number,
+    schema?: TableSchema,
+    maxBytes = Number.MAX_SAFE_INTEGER,
+  ): Promise<JsonRow[]> {
+    const select = schema
+      ? schema.columns
+          .map((_, i) => `${pandasColumn(i, schema.dtypes?.[i] ?? '')} AS ${columnIdent(i)}`)
+          .join(', ')
+      : '*';
+    const from = `FROM ${quoteIdent(table)}`;
+    return this.duckdb.withConnection(async (conn) => {
+      const probe = await conn.runAndReadAll(`SELECT ${select} ${from} LIMIT 0`);
+      const names = probe.columnNames();
+      const texts = probe.columnTypes().map((t) => t.typeId === DuckDBTypeId.VARCHAR);
+      const cells = names.map((name, i) => {
+        const c = quoteIdent(name);
+        return texts[i] ? `${cutTextSql(c, this.preview.maxCellChars)} AS ${c}` : c;
+      });
+      const sizes = names.map((name, i) =>
+        texts[i] ? `COALESCE(strlen(${quoteIdent(name)}), 0)` : `${OTHER_CELL_BYTES}`,
+      );
+      const cut =
+        `SELECT ${cells.join(', ')}, __order FROM ` +
+        `(SELECT ${select}, rowid AS __order ${from} ORDER BY rowid LIMIT $limit OFFSET $offset)`;
+      const page = `SELECT *, ${sumSql(sizes)} AS __bytes FROM (${cut})`;
+      const reader = await conn.runAndReadAll(
+        withinBytesSql(page, names.map(quoteIdent), maxBytes, true),
+        { limit, offset },
+      );
+      return schema ? toJsonRows(reader, [...schema.columns]) : toJsonRows(reader);
+    });
+  }
+
+  /** Drops a cached table; one that is already gone is fine. */
+  async drop(table: string): Promise<void> {
+    await this.duckdb.run(`DROP TABLE IF EXISTS ${quoteIdent(table)}`);
+  }
+
+  /**
+   * Counts over all rows, one pass: rows, and per column non-null values, distinct values
+   * (estimated by HyperLogLog when `approxDistinct`), and min/max or longest length when asked.
+   */
+  async profile(
+    table: string,
+    columns: readonly ProfiledColumn[],
+    approxDistinct: boolean,
+  ): Promise<{ rows: number; columns: ColumnStats[] }> {
+    const select = ['count(*) AS n'];
+    columns.forEach((col, i) => {
+      const c = pandasColumn(col.index, col.dtype);
+      select.push(
+        `count(${c}) AS nn${i}`,
+        approxDistinct ? `approx_count_distinct(${c}) AS d${i}` : `count(DISTINCT ${c}) AS d${i}`,
+      );
+      if (col.range) {
+        select.push(`CAST(min(${c}) AS VARCHAR) AS mn${i}`, `CAST(max(${c}) AS VARCHAR) AS mx${i}`);
+      }
+      if (col.text) select.push(`max(length(${c})) AS len${i}`);
+    });
+    const [stats] = await this.duckdb.queryJson(
+      `SELECT ${select.join(', ')} FROM ${quoteIdent(table)}`,
+    );
+    return {
+      rows: num(stats.n),
+      columns: columns.map((col, i) => ({
+        nonNull: num(stats[`nn${i}`]),
+        distinct: num(stats[`d${i}`]),
+        ...(col.range ? { min: str(stats[`mn${i}`]), max: str(stats[`mx${i}`]) } : {}),
+        ...(col.text ? { maxLength: stats[`len${i}`] == null ? null : num(stats[`len${i}`]) } : {}),
+      })),
+    };
+  }
+
+  /**
+   * The `k` most common non-null values of each column (as text), most frequent first,
+   * ties by value; answered by position in `columns`.
+   */
+  async topValues(
+    table: string,
+    columns: readonly Pick<ProfiledColumn, 'index' | 'dtype'>[],
+    k: number,
+  ): Promise<{ value: string; count: number }[][]> {
+    if (columns.length === 0) return [];
+    const parts = columns.map((col, i) => {
+      const c = pandasColumn(col.index, col.dtype);
+      return (
+        `(SELECT ${i} AS col, CAST(${c} AS VARCHAR) AS value, count(*) AS n FROM ${quoteIdent(table)} ` +
+        `WHERE ${c} IS NOT NULL GROUP BY 2 ORDER BY n DESC, value LIMIT $k)`
+      );
+    });
+    const rows = await this.duckdb.queryJson(parts.join(' UNION ALL '), { k });
+    const lists = columns.map(() => [] as { value: string; count: number }[]);
+    for (const r of rows) lists[num(r.col)].push({ value: text(r.value), count: num(r.n) });
+    // UNION ALL keeps no order across parts; each list is re-sorted by frequency.
+    for (const list of lists)
+      list.sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
+    return lists;
+  }
+}

@@ -1,0 +1,4 @@
+import { jobStoreContract } from '../../../test/contracts/job-store.contract';
+import { InMemoryJobStore } from './in-memory-job-store';
+
+jobStoreContract('in memory', async () => ({ store: new InMemoryJobStore() }));
