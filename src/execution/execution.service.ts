@@ -11,11 +11,7 @@ import {
 import { AppLogger } from '../common/logging/app-logger.service';
 import { sandboxConfig } from '../config/configuration';
 import { Metrics } from '../metrics/metrics.service';
-import { CodeChecker } from '../sandbox/checker/code-checker.service';
-import { RunnerProcess } from '../sandbox/runner/runner-process';
-import { SandboxPool } from '../sandbox/pool/sandbox-pool';
-import { SandboxStatusService } from '../sandbox/sandbox-status.service';
-import { placeInput } from '../sandbox/sandbox-workspace';
+import { CodeChecker, SandboxRunner, SandboxStatusProvider } from '../sandbox';
 import { Session } from '../sessions/session';
 import { SessionsService } from '../sessions/sessions.service';
 import { StorageBudget } from '../storage/storage-budget.service';
@@ -37,8 +33,6 @@ const INTERNAL_ERROR = 'the job could not be run because of an internal error';
 @Injectable()
 export class ExecutionService implements BeforeApplicationShutdown {
   private closed = false;
-  /** Sessions that ran a job here and have not ended: the pool may keep one primed for them. */
-  private readonly primable = new Set<string>();
   /** Storage budgets (src/storage): an output that would pass one fails its job. */
   @Inject(StorageBudget) private readonly budget!: StorageBudget;
 
@@ -46,8 +40,8 @@ export class ExecutionService implements BeforeApplicationShutdown {
     @Inject(sandboxConfig.KEY) private readonly cfg: ConfigType<typeof sandboxConfig>,
     private readonly sessions: SessionsService,
     private readonly checker: CodeChecker,
-    private readonly pool: SandboxPool,
-    private readonly sandbox: SandboxStatusService,
+    private readonly sandbox: SandboxRunner,
+    private readonly sandboxStatus: SandboxStatusProvider,
     private readonly inputs: InputCache,
     private readonly outputs: OutputStore,
     private readonly logger: AppLogger,
@@ -66,13 +60,13 @@ export class ExecutionService implements BeforeApplicationShutdown {
         outputRowCount: j.outputRowCount,
       })),
     );
-    metrics.watchExecution(queue, pool);
+    metrics.watchExecution(queue);
   }
 
   /** Checks the code and queues a job; answers with its id at once. */
   async submit(sessionId: string, code: string): Promise<string> {
     await this.sessions.get(sessionId);
-    const refusal = this.sandbox.refusal;
+    const refusal = this.sandboxStatus.refusal;
     if (refusal) throw new WorkNotAccepted(refusal);
     const violations = await this.checker.check(code);
     if (violations.length > 0) throw new CodeRejected(violations);
@@ -161,8 +155,7 @@ export class ExecutionService implements BeforeApplicationShutdown {
    * folder goes after this).
    */
   private async endSession(session: Session, reason: string): Promise<void> {
-    this.primable.delete(session.id);
-    this.pool.forget(session.id);
+    this.sandbox.forget(session.id);
     // The waiting jobs' records are forgotten below with the rest.
     await this.queue.cancel({ sessionId: session.id }, reason);
     for (const job of await this.jobs.deleteSession(session.id))
@@ -190,7 +183,6 @@ export class ExecutionService implements BeforeApplicationShutdown {
     const record = session && (await this.jobs.get(item.sessionId, item.jobId));
     // Gone means the session ended, and its end cancels and forgets its jobs.
     if (!session || !record) return;
-    this.primable.add(session.id);
     // A working copy, written back to the store when the job ends.
     const job: JobRecord = { ...record, status: 'running', startedAt: Date.now() };
     await this.jobs.update(session.id, job.id, { status: job.status, startedAt: job.startedAt });
@@ -203,24 +195,19 @@ export class ExecutionService implements BeforeApplicationShutdown {
       phases[name] = now - mark;
       mark = now;
     };
-    let runner: RunnerProcess | null = null;
-    let input: string | null = null;
     const cancelled = (): string =>
       typeof signal.reason === 'string' ? signal.reason : SESSION_ENDED;
     try {
-      input = await this.inputs.fileFor(session);
+      const inputFile = await this.inputs.fileFor(session);
       lap('input_ms');
       if (signal.aborted) return this.fail(job, cancelled());
-      runner = this.pool.acquire(session.id);
-      if (!runner.inputPlaced) await placeInput(input, runner.hostInputFile);
-      const result = await runner.run(
-        {
-          code,
-          policy: this.checker.policy.runner,
-          resultFile: join(session.dir, `result-${job.id}.frame`),
-        },
+      const result = await this.sandbox.run({
+        key: session.id,
+        inputFile,
+        code,
+        resultFile: join(session.dir, `result-${job.id}.frame`),
         signal,
-      );
+      });
       lap('sandbox_ms');
       job.stdout = result.stdout;
       job.stderr = result.stderr;
@@ -254,13 +241,6 @@ export class ExecutionService implements BeforeApplicationShutdown {
       this.logger.error(error, { session_id: session.id, job_id: job.id }, 'ExecutionService');
       this.fail(job, signal.aborted ? cancelled() : INTERNAL_ERROR);
     } finally {
-      runner?.stop('cancelled');
-      // The next run on this data is likely (fix the code, run again): have it ready.
-      if (input && !signal.aborted) {
-        const alive = (): boolean =>
-          this.primable.has(session.id) && Date.now() < session.expiresAt;
-        void this.pool.prime(session.id, input, alive).catch(() => undefined);
-      }
       job.executionTimeMs = Date.now() - started;
       await this.jobs.update(session.id, job.id, outcomeOf(job));
       this.metrics.jobFinished(job.status, job.executionTimeMs);
