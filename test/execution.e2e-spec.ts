@@ -5,6 +5,7 @@ import request from 'supertest';
 import * as XLSX from 'xlsx';
 import { DuckDbService, quoteLiteral } from '../src/duckdb/duckdb.service';
 import { SandboxPool } from '../src/sandbox/pool/sandbox-pool';
+import { ERROR_MESSAGE_MAX_CHARS } from '../src/sandbox/sandbox-limits';
 import { childrenOf } from '../src/sandbox/drivers/sandbox-spawn';
 import { SandboxWorkspace } from '../src/sandbox/sandbox-workspace';
 import { jobResult, run, submit, waitForJob } from './support/execution-client';
@@ -473,6 +474,12 @@ def transform(df):
       expect(job.error_message).toBe(
         'ZeroDivisionError: division by zero (line 2 in helper: return 1 / x)',
       );
+    });
+
+    it('a long exception message is cut at ERROR_MESSAGE_MAX_CHARS, one cap on both sides of the sandbox', async () => {
+      const job = await run(t, session, 'def transform(df):\n    raise ValueError("x" * 10000)\n');
+      expect(job.status).toBe('error');
+      expect(job.error_message).toBe(`ValueError: ${'x'.repeat(ERROR_MESSAGE_MAX_CHARS - 12)}`);
     });
 
     it('an infinite loop is killed at the timeout', async () => {

@@ -1,7 +1,7 @@
 """Resource limits every sandboxed Python applies first, before it imports anything else.
 
 argv[1] of runner.py and checker.py is a JSON object with memory_bytes, cpu_seconds,
-file_bytes, open_files and processes (see src/sandbox/runner-process.ts).
+file_bytes, open_files and processes (see limitsArgument in src/sandbox/runner/runner-process.ts).
 """
 
 import resource

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatBytes, RunnerLimits, RunnerProcess } from './runner-process';
+import { RunnerProcess } from './runner-process';
+import { formatBytes, RunnerLimits } from './runner-result';
 import { killProcessGroup, SANDBOX_STDIO } from '../drivers/sandbox-spawn';
 
 const LIMITS: RunnerLimits = {
@@ -62,7 +63,7 @@ out((7).to_bytes(8, "little") + (9).to_bytes(8, "little"))
     const column = result.frame.columns[0];
     expect(column.kind === 'i' && column.values).toEqual(new BigInt64Array([7n, 9n]));
     expect(result.stdout).toBe(
-      "job keys: ['allowed_imports', 'code', 'entry_point', 'forbidden_builtins', 'input_path', 'max_rows', 'timeout_seconds']\n",
+      "job keys: ['allowed_imports', 'code', 'entry_point', 'error_message_max_chars', 'forbidden_builtins', 'input_path', 'max_rows', 'timeout_seconds']\n",
     );
     expect(result.stderr).toBe('/input/input.bin 10 1\n');
   });

@@ -1,11 +1,8 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import { decodeFrame, MalformedFrame } from '../../table-transfer/frame';
 import {
   ERROR_MESSAGE_MAX_CHARS,
-  OUTPUT_MAX_COLUMNS,
   RESULT_HEADER_MAX_BYTES,
   SANDBOX_INPUT_FILE,
   SANDBOX_MAX_OPEN_FILES,
@@ -16,27 +13,19 @@ import {
 import { SandboxChild } from '../drivers/sandbox-provider';
 import { RunnerPolicy } from '../policy/sandbox-policy';
 import { SandboxRunResult } from '../sandbox-runner';
+import {
+  parseReady,
+  resultOf,
+  RunnerLimits,
+  RunnerVersions,
+  RunOutput,
+  StopReason,
+  stoppedResult,
+} from './runner-result';
 
-export interface RunnerLimits {
-  timeoutMs: number;
-  maxMemoryMb: number;
-  /** Cap on stdout and stderr together. */
-  maxOutputBytes: number;
-  /** Cap on the encoded output frame. */
-  maxResultBytes: number;
-  maxOutputRows: number;
-  scratchBytes: number;
-}
+export type { RunnerLimits, RunnerVersions } from './runner-result';
 
-export interface RunnerVersions {
-  python: string;
-  pandas: string;
-}
-
-interface ReadyLine extends RunnerVersions {
-  /** The sandbox read its input before the job (a primed sandbox). */
-  preloaded: boolean;
-}
+const MIB = 1024 * 1024;
 
 /** What one job needs; its input frame must already be at `hostInputFile`. */
 export interface RunnerJob {
@@ -48,20 +37,6 @@ export interface RunnerJob {
    */
   resultFile?: string;
 }
-
-type RunOutput = Omit<SandboxRunResult, 'status' | 'frame' | 'errorMessage'>;
-
-type StopReason = 'timeout' | 'cancelled' | 'output' | 'result' | 'protocol' | 'storage';
-
-const MIB = 1024 * 1024;
-
-export function formatBytes(bytes: number): string {
-  if (bytes % MIB === 0) return `${bytes / MIB} MB`;
-  if (bytes % 1024 === 0) return `${bytes / 1024} KB`;
-  return `${bytes} bytes`;
-}
-
-const formatCount = (n: number): string => n.toLocaleString('en-US');
 
 /** argv[1] of runner.py and checker.py (sandbox_limits.py); not secret, argv is public. */
 export function limitsArgument(
@@ -302,6 +277,7 @@ export class RunnerProcess {
           entry_point: job.policy.entryPoint,
           allowed_imports: job.policy.allowedImports,
           forbidden_builtins: job.policy.forbiddenBuiltins,
+          error_message_max_chars: ERROR_MESSAGE_MAX_CHARS,
         };
         (this.child.process.stdin as Writable).end(JSON.stringify(message));
       }
@@ -311,157 +287,16 @@ export class RunnerProcess {
         stderr: Buffer.concat(this.stderrChunks).toString('utf8'),
         durationMs: Date.now() - started,
       };
-      return this.outcome(out, code, exitSignal);
+      if (this.stopReason)
+        return stoppedResult(this.stopReason, this.limits, out, this.result.writeError?.code);
+      if (this.launchError)
+        return { ...out, status: 'error', errorMessage: this.launchError.message };
+      return resultOf(this.result.buffer(), code, exitSignal, this.limits, out);
     } finally {
       this.result.discard();
       clearTimeout(startTimer);
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
     }
-  }
-
-  private outcome(
-    out: RunOutput,
-    code: number | null,
-    exitSignal: NodeJS.Signals | null,
-  ): SandboxRunResult {
-    const fail = (errorMessage: string): SandboxRunResult => ({
-      ...out,
-      status: 'error',
-      errorMessage,
-    });
-    const seconds = Math.ceil(this.limits.timeoutMs / 1000);
-    switch (this.stopReason) {
-      case 'timeout':
-        return fail(`timed out after ${seconds} s`);
-      case 'cancelled':
-        return fail('cancelled');
-      case 'output':
-        return fail(
-          `printed more than ${formatBytes(this.limits.maxOutputBytes)} to stdout/stderr; that is the limit`,
-        );
-      case 'result':
-        return fail(
-          `output is larger than ${formatBytes(this.limits.maxResultBytes)}; that is the limit`,
-        );
-      case 'protocol':
-        return fail('the sandbox did not start correctly');
-      case 'storage':
-        return fail(
-          `the output could not be stored on the server (${this.result.writeError?.code ?? 'write failed'})`,
-        );
-      case null:
-        break;
-    }
-    if (this.launchError) return fail(this.launchError.message);
-    const raw = this.result.buffer();
-    const newline = raw.indexOf(0x0a);
-    if (newline < 0 || newline > RESULT_HEADER_MAX_BYTES) {
-      const killedBy = exitSignal ?? signalFromExitCode(code);
-      if (killedBy === 'SIGXCPU' || killedBy === 'SIGKILL') {
-        return fail(`timed out after ${seconds} s (CPU time limit)`);
-      }
-      if (killedBy) {
-        return fail(
-          `the sandboxed Python process crashed (${killedBy}); it may have run out of memory ` +
-            `(limit ${this.limits.maxMemoryMb} MB) or accessed invalid memory`,
-        );
-      }
-      return fail(
-        `the sandboxed Python process exited with code ${code ?? 'unknown'} without a result`,
-      );
-    }
-    if (raw.length - newline - 1 > this.limits.maxResultBytes) {
-      return fail(
-        `output is larger than ${formatBytes(this.limits.maxResultBytes)}; that is the limit`,
-      );
-    }
-    let header: unknown;
-    try {
-      header = JSON.parse(raw.subarray(0, newline).toString('utf8'));
-    } catch {
-      return fail('the sandbox returned malformed output: the header is not JSON');
-    }
-    return this.interpret(header, raw.subarray(newline + 1), out);
-  }
-
-  private interpret(header: unknown, body: Buffer, out: RunOutput): SandboxRunResult {
-    const fail = (errorMessage: string): SandboxRunResult => ({
-      ...out,
-      status: 'error',
-      errorMessage: errorMessage.slice(0, ERROR_MESSAGE_MAX_CHARS),
-    });
-    const h = (typeof header === 'object' && header !== null ? header : {}) as Record<
-      string,
-      unknown
-    >;
-    if (h.status === 'ok') {
-      try {
-        const frame = decodeFrame(h, body, {
-          maxRows: this.limits.maxOutputRows,
-          maxColumns: OUTPUT_MAX_COLUMNS,
-        });
-        return { ...out, status: 'success', frame };
-      } catch (error) {
-        if (error instanceof MalformedFrame)
-          return fail(`the sandbox returned malformed output: ${error.message}`);
-        throw error;
-      }
-    }
-    const text = (v: unknown): string => (typeof v === 'string' ? v : '');
-    switch (h.kind) {
-      case 'memory':
-        return fail(`used more than ${this.limits.maxMemoryMb} MB of memory`);
-      case 'rows': {
-        const rows =
-          typeof h.rows === 'number' && Number.isSafeInteger(h.rows)
-            ? formatCount(h.rows)
-            : 'too many';
-        return fail(
-          `output has ${rows} rows; the limit is ${formatCount(this.limits.maxOutputRows)}`,
-        );
-      }
-      case 'type': {
-        const type =
-          text(h.type)
-            .replace(/[^\w.]/g, '')
-            .slice(0, 100) || 'something else';
-        const article = type === 'None' ? '' : /^[aeiou]/i.test(type) ? 'an ' : 'a ';
-        return fail(`transform returned ${article}${type}, not a DataFrame`);
-      }
-      case 'no_columns':
-        return fail('transform returned a DataFrame with no columns');
-      case 'exception':
-      case 'output':
-        return fail(text(h.message) || 'the code failed');
-      default:
-        return fail('the sandbox returned malformed output: unknown result');
-    }
-  }
-}
-
-/** bubblewrap reports a sandboxed process killed by signal N as exit code 128 + N. */
-function signalFromExitCode(code: number | null): NodeJS.Signals | null {
-  if (code === null || code <= 128) return null;
-  const entry = Object.entries(osConstants.signals).find(([, n]) => n === code - 128);
-  return entry ? (entry[0] as NodeJS.Signals) : null;
-}
-
-function parseReady(line: Buffer): ReadyLine | null {
-  try {
-    const ready = JSON.parse(line.toString('utf8')) as Record<string, unknown>;
-    if (
-      ready.event !== 'ready' ||
-      typeof ready.python !== 'string' ||
-      typeof ready.pandas !== 'string'
-    )
-      return null;
-    return {
-      python: ready.python.slice(0, 50),
-      pandas: ready.pandas.slice(0, 50),
-      preloaded: ready.preloaded === true,
-    };
-  } catch {
-    return null;
   }
 }
