@@ -21,7 +21,7 @@ import {
   StoredType,
   XLSX_MAX_CELL_CHARS,
 } from './output-columns';
-import { ParquetColumn, writeParquet } from '../table-transfer/parquet-writer';
+import { frameToParquet } from '../table-transfer/frame-parquet';
 
 export interface StoredOutput {
   table: string;
@@ -87,44 +87,6 @@ export function uniqueNames(names: string[]): { names: string[]; renamed: [strin
   return { names: header, renamed };
 }
 
-/** Present unless the frame says missing, or the value itself means missing (NaN). */
-function withoutNaN(
-  values: Float64Array,
-  valid: Uint8Array | null,
-  rows: number,
-): Uint8Array | null {
-  let out: Uint8Array | null = valid;
-  for (let i = 0; i < rows; i++) {
-    if (values[i] !== values[i] && (valid === null || valid[i] !== 0)) {
-      out ??= new Uint8Array(rows).fill(1);
-      out[i] = 0;
-    }
-  }
-  return out;
-}
-
-/** A decoded column as a Parquet column named `c<index>`, its values copied as they are. */
-function toParquet(column: DecodedColumn, index: number, rows: number): ParquetColumn {
-  const name = columnIdent(index);
-  switch (column.kind) {
-    case 'f':
-      return {
-        name,
-        type: 'double',
-        values: column.values,
-        valid: withoutNaN(column.values, column.valid, rows),
-      };
-    case 'b':
-      return { name, type: 'boolean', values: column.values, valid: column.valid };
-    case 's':
-      return { name, type: 'utf8', text: column.text, valid: column.valid };
-    case 'u':
-      return { name, type: 'uint64', values: column.values, valid: column.valid };
-    default:
-      return { name, type: 'int64', values: column.values, valid: column.valid };
-  }
-}
-
 /**
  * Jobs' outputs in the DuckDB cache, under server-generated table and column names
  * (`c0`, `c1`, ...): no name from the output ever reaches SQL. The validated frame is
@@ -174,10 +136,7 @@ export class OutputStore {
     await mkdir(dirname(file), { recursive: true, mode: 0o700 });
     this.files.set(table, file);
     try {
-      const parts = writeParquet(
-        frame.columns.map((c, i) => toParquet(c, i, frame.rows)),
-        frame.rows,
-      );
+      const parts = frameToParquet(frame, columnIdent);
       const handle = await open(file, 'w', 0o600);
       try {
         await handle.writev(parts);

@@ -2,9 +2,16 @@ import { isUtf8 } from 'node:buffer';
 import { join } from 'node:path';
 
 /**
- * The column encoding between the server and runner.py, used both ways (the input
- * file and the job's output). Chosen by measurement: pandas builds a 1M-row frame
- * from it in ~0.2 s, against ~1.5 s for `read_csv`, and it needs no pyarrow.
+ * The frame: the column encoding between the server and the sandbox, used both ways
+ * (the input file and the job's output). This is its one description. Chosen by
+ * measurement: pandas builds a 1M-row frame from it in ~0.2 s, against ~1.5 s for
+ * `read_csv`, and it needs no pyarrow (Debian's python3 has none).
+ *
+ * The data path, all in src/table-transfer/ (execution only says which table and file):
+ *   session table (DuckDB) --input-frame.ts--> input file --python/frame_io.py--> df
+ *   transform's DataFrame --frame_io.py--> result frame --decodeFrame--> DecodedFrame
+ *   DecodedFrame --frame-parquet.ts, parquet-writer.ts--> Parquet file --> DuckDB view
+ * golden/ holds a frame of each direction that both languages read (golden-bytes.spec.ts).
  *
  * A frame is one JSON header line, then each column's bytes in header order:
  *   header  {"rows": n, "columns": [{"name", "kind", "nulls", "size", "dtype"?, "tz"?}]}

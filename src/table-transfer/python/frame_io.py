@@ -1,4 +1,4 @@
-"""The column encoding of src/sandbox/frame.ts, both ways: the input file into the `df` that
+"""The frame format (described once, in src/table-transfer/frame.ts), both ways: the input file into the `df` that
 `transform` sees, and the DataFrame it returns into the output frame.
 
 Output rule: nothing is lost. An index that holds data becomes leading columns; every dtype
@@ -176,11 +176,8 @@ def column_label(label):
 
 
 def encode_output(frame, np, pd):
-    """Returns (header columns, body parts, warnings) for the frame `transform` returned.
-
-    Each header column is {"name", "kind", "nulls", "size", "dtype", "tz"?, "as"?}; a validity
-    part (one byte per row, 1 = present) precedes the data when a column has missing values.
-    """
+    """Returns (header columns, body parts, warnings) for the frame `transform` returned,
+    as frame.ts describes them."""
     warnings = []
     frame = expose_index(frame, pd, warnings)
     if isinstance(frame.columns, pd.MultiIndex):
