@@ -5,7 +5,7 @@ import { basename, extname, join } from 'node:path';
 import { UploadRejected } from '../common/errors/domain-errors';
 import { AppLogger } from '../common/logging/app-logger.service';
 import { storageConfig, uploadConfig } from '../config/configuration';
-import { DuckDbService, quoteIdent } from '../duckdb/duckdb.service';
+import { CachedTableRepository } from '../duckdb/cached-table.repository';
 import { Metrics } from '../metrics/metrics.service';
 import { DatasetInfo, Session, sessionTableName } from '../sessions/session';
 import { SessionsService } from '../sessions/sessions.service';
@@ -37,7 +37,7 @@ export class UploadService {
     @Inject(uploadConfig.KEY) private readonly cfg: ConfigType<typeof uploadConfig>,
     @Inject(storageConfig.KEY) private readonly storage: ConfigType<typeof storageConfig>,
     private readonly sessions: SessionsService,
-    private readonly duckdb: DuckDbService,
+    private readonly tables: CachedTableRepository,
     private readonly logger: AppLogger,
     private readonly metrics: Metrics,
     csv: CsvIngester,
@@ -122,7 +122,7 @@ export class UploadService {
       this.metrics.uploadIngested(extension, file.size, dataset.rowCount);
       return { session: await this.sessions.create(id, dataset, table, dir, owner), ingestMs };
     } catch (error) {
-      await this.duckdb.run(`DROP TABLE IF EXISTS ${quoteIdent(table)}`).catch(() => undefined);
+      await this.tables.drop(table).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
       throw error;
     }
