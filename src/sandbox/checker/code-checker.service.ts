@@ -12,6 +12,7 @@ import { policyJson, SANDBOX_POLICY, SandboxPolicy } from '../policy/sandbox-pol
 import { CodeChecker } from '../code-checker';
 import { SandboxChild, SandboxProvider } from '../drivers/sandbox-provider';
 import { SandboxStatusProvider } from '../sandbox-status';
+import { WarmPool } from '../pool/warm-pool';
 
 interface Violation {
   line: number;
@@ -47,7 +48,7 @@ export class SandboxCodeChecker
 {
   private readonly policyJson: Record<string, unknown>;
   /** Checkers started ahead (interpreter up, limits and seccomp applied), one request each. */
-  private readonly idle: WaitingChecker[] = [];
+  private readonly idle: WarmPool<WaitingChecker>;
   private closed = false;
 
   constructor(
@@ -58,23 +59,27 @@ export class SandboxCodeChecker
   ) {
     super();
     this.policyJson = policyJson(policy);
+    this.idle = new WarmPool({
+      size: cfg.poolSize,
+      start: () => this.start(),
+      usable: (checker) => !checker.exited,
+      mayStart: () => !this.closed && !this.status.refusal,
+    });
   }
 
   onModuleInit(): void {
-    this.refill();
+    this.idle.refill();
   }
 
   beforeApplicationShutdown(): void {
     this.closed = true;
-    for (const checker of this.idle.splice(0)) checker.child.kill();
+    for (const checker of this.idle.drain()) checker.child.kill();
   }
 
   /** Every violation as one line of text; empty when the code may run. */
   async check(code: string): Promise<string[]> {
-    let checker: WaitingChecker | undefined;
-    while ((checker = this.idle.shift()) && checker.exited) checker = undefined;
-    checker ??= this.start();
-    this.refill();
+    const checker = this.idle.take() ?? this.start();
+    this.idle.refill();
     const { child, closed } = checker;
     const proc = child.process;
     const chunks: Buffer[] = [];
@@ -135,15 +140,9 @@ export class SandboxCodeChecker
     };
     void checker.closed.then(() => {
       checker.exited = true;
-      const at = this.idle.indexOf(checker);
-      if (at >= 0) this.idle.splice(at, 1);
+      this.idle.remove(checker);
     });
     return checker;
-  }
-
-  private refill(): void {
-    if (this.closed || this.status.refusal) return;
-    while (this.idle.length < this.cfg.poolSize) this.idle.push(this.start());
   }
 }
 

@@ -8,6 +8,7 @@ import { limitsArgument, RunnerProcess } from '../runner/runner-process';
 import { join } from 'node:path';
 import { POOL_RETRY_MAX_MS, POOL_RETRY_MIN_MS, SANDBOX_INPUT_FILE } from '../sandbox-limits';
 import { SandboxProvider } from '../drivers/sandbox-provider';
+import { WarmPool } from './warm-pool';
 import { SandboxStatusProvider } from '../sandbox-status';
 import { placeInput, SandboxWorkspace } from '../sandbox-workspace';
 
@@ -25,7 +26,7 @@ import { placeInput, SandboxWorkspace } from '../sandbox-workspace';
  */
 @Injectable()
 export class SandboxPool implements OnModuleInit, BeforeApplicationShutdown {
-  private readonly idle: RunnerProcess[] = [];
+  private readonly idle: WarmPool<RunnerProcess>;
   /** Key to its primed sandbox, least recently used first. */
   private readonly primed = new Map<string, RunnerProcess>();
   /** Keys whose priming is under way; `forget` removes a key so its priming gives up. */
@@ -43,6 +44,19 @@ export class SandboxPool implements OnModuleInit, BeforeApplicationShutdown {
     private readonly logger: AppLogger,
     metrics: Metrics,
   ) {
+    this.idle = new WarmPool({
+      size: cfg.poolSize,
+      start: () => {
+        const runner = this.start();
+        runner.ready.then(
+          () => (this.retryDelayMs = POOL_RETRY_MIN_MS),
+          () => undefined,
+        );
+        return runner;
+      },
+      usable: (runner) => runner.alive,
+      mayStart: () => !this.closed && !this.status.refusal && !this.retryTimer,
+    });
     metrics.watchSandboxPool(this);
   }
 
@@ -62,12 +76,10 @@ export class SandboxPool implements OnModuleInit, BeforeApplicationShutdown {
       this.primed.delete(key);
       return primed;
     }
-    let runner: RunnerProcess | undefined;
-    while ((runner = this.idle.shift()) && !runner.alive) runner = undefined;
-    runner ??= this.start();
+    const runner = this.idle.take() ?? this.start();
     // Importing pandas takes ~0.35 s of CPU: top the pool up when the job is done rather
     // than while it runs, unless nothing warm is left for the next one.
-    if (this.idle.length === 0) setImmediate(() => this.refill());
+    if (this.idle.size === 0) setImmediate(() => this.refill());
     else void runner.exited.then(() => this.refill());
     return runner;
   }
@@ -117,12 +129,12 @@ export class SandboxPool implements OnModuleInit, BeforeApplicationShutdown {
 
   /** Sandboxes started ahead (the launcher has reported their process) and waiting for a job. */
   get idleCount(): number {
-    return this.idle.filter((r) => r.pid !== undefined && r.alive).length;
+    return this.idle.items.filter((r) => r.pid !== undefined && r.alive).length;
   }
 
   /** Sandboxes that were handed a job and have not exited yet. */
   get busyCount(): number {
-    return this.live.size - this.idle.length - this.primed.size;
+    return this.live.size - this.idle.size - this.primed.size;
   }
 
   /** The sandbox primed for a key, if any (for diagnostics and tests). */
@@ -158,9 +170,7 @@ export class SandboxPool implements OnModuleInit, BeforeApplicationShutdown {
       this.live.delete(runner);
       for (const [key, primed] of this.primed) if (primed === runner) this.primed.delete(key);
       await this.workspace.removeJobDir(dir);
-      const idleAt = this.idle.indexOf(runner);
-      if (idleAt >= 0 && !this.closed) {
-        this.idle.splice(idleAt, 1);
+      if (this.idle.remove(runner) && !this.closed) {
         this.logger.warn(
           { msg: 'a pooled sandbox exited unused; refilling later', retry_ms: this.retryDelayMs },
           'SandboxPool',
@@ -172,15 +182,7 @@ export class SandboxPool implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   private refill(): void {
-    if (this.closed || this.status.refusal || this.retryTimer) return;
-    while (this.idle.length < this.cfg.poolSize) {
-      const runner = this.start();
-      this.idle.push(runner);
-      runner.ready.then(
-        () => (this.retryDelayMs = POOL_RETRY_MIN_MS),
-        () => undefined,
-      );
-    }
+    this.idle.refill();
   }
 
   private scheduleRetry(): void {
