@@ -1,2 +1,2 @@
-/** The SandboxSelection made at start (sandbox-selection.ts). */
+/** The SandboxSelection made at start (drivers/sandbox-selection.ts). */
 export const SANDBOX_SELECTION = Symbol('SANDBOX_SELECTION');

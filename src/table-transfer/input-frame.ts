@@ -32,7 +32,7 @@ interface ColumnPlan {
 const nanos = (expr: string): string => `CASE WHEN isfinite(${expr}) THEN epoch_ns(${expr}) END`;
 
 /**
- * How a column travels to the sandbox (see src/sandbox/frame.ts), from the pandas dtype
+ * How a column travels to the sandbox (see frame.ts), from the pandas dtype
  * the upload reported and the DuckDB type that holds it (see table-ingester.ts).
  */
 function planColumn(index: number, name: string, dtype: string, duckdbType: string): ColumnPlan {
