@@ -5,7 +5,7 @@ import {
   estimateTokens,
   renderDatasetContext,
 } from './dataset-context';
-import { SandboxPolicy } from '../sandbox/policy/sandbox-policy';
+import { SandboxPolicy } from '../sandbox';
 
 const policy: SandboxPolicy = {
   allowedImports: ['pandas', 'numpy', 're'],

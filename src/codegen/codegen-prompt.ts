@@ -1,7 +1,7 @@
 import { LlmPrompt } from '../llm/llm-client';
 import { cleanText, fenceData, UNTRUSTED_DATA_RULE } from '../llm/prompt-text';
 import { DatasetContext, renderDatasetContext } from './dataset-context';
-import { SandboxPolicy } from '../sandbox/policy/sandbox-policy';
+import { SandboxPolicy } from '../sandbox';
 
 /** Backstops; the DTOs already hold requests to the contract's limits. */
 export const MAX_SPEC_CHARS = 20_000;

@@ -3,13 +3,12 @@ import { ConfigType } from '@nestjs/config';
 import { aiConfig } from '../config/configuration';
 import { AiStreamEvent, toAiStreamEvents } from '../llm/ai-stream-event';
 import { LlmClient, LlmPrompt, LlmRequest } from '../llm/llm-client';
-import { SandboxStatusProvider } from '../sandbox/sandbox-status';
 import { Session } from '../sessions/session';
 import { SessionsService } from '../sessions/sessions.service';
 import { CodeStreamCleaner } from './code-stream-cleaner';
 import { buildCodegenSystemPrompt, buildFixPrompt, buildGeneratePrompt } from './codegen-prompt';
 import { DatasetProfileService } from './dataset-profile.service';
-import { SANDBOX_POLICY, SandboxPolicy } from '../sandbox/policy/sandbox-policy';
+import { SANDBOX_POLICY, SandboxPolicy, SandboxStatusProvider } from '../sandbox';
 
 /** Step 3: write the `transform(df)` module from a specification, and repair it when it fails. */
 @Injectable()

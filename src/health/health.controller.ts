@@ -2,7 +2,7 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { appConfig, storageConfig } from '../config/configuration';
-import { SandboxStatusProvider } from '../sandbox/sandbox-status';
+import { SandboxStatusProvider } from '../sandbox';
 
 class SandboxHealthDto {
   @ApiProperty({ enum: ['bwrap', 'process'] }) isolation!: string;

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { SandboxModule } from '../sandbox/sandbox.module';
+import { SandboxModule } from '../sandbox';
 import { HealthController } from './health.controller';
 
 @Module({ imports: [SandboxModule], controllers: [HealthController] })

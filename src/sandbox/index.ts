@@ -8,3 +8,5 @@ export type { SandboxStatus } from './sandbox-status';
 export { SandboxPolicyModule } from './policy/sandbox-policy.module';
 export { SANDBOX_POLICY } from './policy/sandbox-policy';
 export type { SandboxPolicy } from './policy/sandbox-policy';
+/** Prefix of the sandbox workspace folders in TEMP_DIR (for the start-up sweep). */
+export { WORKSPACE_DIR_PREFIX } from './sandbox-workspace';

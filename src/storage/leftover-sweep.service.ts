@@ -8,7 +8,7 @@ import { removeLeftovers } from '../common/process-scoped-dir';
 import { storageConfig } from '../config/configuration';
 import { SPILL_DIR_PREFIX } from '../duckdb/duckdb.service';
 import { EXPORTS_DIR } from '../execution/output-export.service';
-import { WORKSPACE_DIR_PREFIX } from '../sandbox/sandbox-workspace';
+import { WORKSPACE_DIR_PREFIX } from '../sandbox';
 import { SessionsService } from '../sessions/sessions.service';
 import { incomingDir } from './storage-budget.service';
 
