@@ -1,4 +1,4 @@
-import { FairQueue } from './fair-queue';
+import { FairQueue } from '../../common/concurrency/fair-queue';
 import {
   CancelScope,
   JobHandler,

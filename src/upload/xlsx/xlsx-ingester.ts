@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UploadRejected } from '../../common/errors/domain-errors';
+import { ConcurrencyLimit } from '../../common/concurrency/fair-queue';
 import { AppLogger } from '../../common/logging/app-logger.service';
 import { storageConfig, uploadConfig } from '../../config/configuration';
 import { columnIdent, DuckDbService, quoteIdent, quoteLiteral } from '../../duckdb/duckdb.service';
@@ -72,15 +73,17 @@ function forkParse(maxHeapMb: number): ChildProcess {
  */
 @Injectable()
 export class XlsxIngester implements TableIngester {
-  private activeParses = 0;
-  private readonly waitingParses: (() => void)[] = [];
+  /** Each parse may take XLSX_PARSE_MAX_MEMORY_MB; more at once than configured wait their turn. */
+  private readonly parseSlots: ConcurrencyLimit;
 
   constructor(
     @Inject(uploadConfig.KEY) private readonly cfg: ConfigType<typeof uploadConfig>,
     @Inject(storageConfig.KEY) private readonly storage: ConfigType<typeof storageConfig>,
     private readonly duckdb: DuckDbService,
     private readonly logger: AppLogger,
-  ) {}
+  ) {
+    this.parseSlots = new ConcurrencyLimit(cfg.xlsxMaxConcurrentParses);
+  }
 
   async ingest(filePath: string, table: string, options: IngestOptions): Promise<IngestedTable> {
     await checkXlsxArchive(filePath, {
@@ -94,7 +97,7 @@ export class XlsxIngester implements TableIngester {
     const csvPath = `${base}.csv`;
     try {
       const started = performance.now();
-      const parsed = await this.withParseSlot(() =>
+      const parsed = await this.parseSlots.run(() =>
         this.parse({
           filePath,
           csvPath,
@@ -129,20 +132,6 @@ export class XlsxIngester implements TableIngester {
       };
     } finally {
       await rm(csvPath, { force: true });
-    }
-  }
-
-  /** Each parse may take XLSX_PARSE_MAX_MEMORY_MB; more at once than configured wait their turn. */
-  private async withParseSlot<T>(work: () => Promise<T>): Promise<T> {
-    if (this.activeParses < this.cfg.xlsxMaxConcurrentParses) this.activeParses++;
-    else await new Promise<void>((resolve) => this.waitingParses.push(resolve));
-    try {
-      return await work();
-    } finally {
-      // The slot passes straight to the next waiter, so the count only drops when none waits.
-      const next = this.waitingParses.shift();
-      if (next) next();
-      else this.activeParses--;
     }
   }
 

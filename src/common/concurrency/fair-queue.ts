@@ -143,6 +143,38 @@ export class FairQueue<T> {
   }
 }
 
+/**
+ * Runs `work` when one of `concurrency` places is free, first come first served: the
+ * FairQueue with one key and no caps (for work that needs no turns by client).
+ */
+export class ConcurrencyLimit {
+  private readonly queue: FairQueue<() => Promise<void>>;
+
+  constructor(concurrency: number) {
+    const unbounded = Number.POSITIVE_INFINITY;
+    this.queue = new FairQueue<() => Promise<void>>(
+      {
+        concurrency,
+        maxQueued: unbounded,
+        maxPerSession: unbounded,
+        maxQueuedPerClient: unbounded,
+      },
+      () => ONE_KEY,
+      (task) => task(),
+      () => undefined,
+    );
+  }
+
+  /** What `work` answers, once it has had its place. */
+  run<T>(work: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push(() => work().then(resolve, reject));
+    });
+  }
+}
+
+const ONE_KEY: QueueKey = { client: '', session: '' };
+
 /** Adds to a count kept in a map; a count that reaches zero leaves the map. */
 function add(counts: Map<string, number>, key: string, delta: number): void {
   const value = (counts.get(key) ?? 0) + delta;

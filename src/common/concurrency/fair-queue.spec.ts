@@ -1,4 +1,4 @@
-import { FairQueue, FairQueueLimits } from './fair-queue';
+import { ConcurrencyLimit, FairQueue, FairQueueLimits } from './fair-queue';
 
 interface Item {
   client: string;
@@ -139,5 +139,37 @@ describe('FairQueue', () => {
     expect(q.errors).toHaveLength(1);
     expect(q.started).toEqual(['boom', 'next']);
     expect(q.queue.heldBy('s')).toBe(1);
+  });
+});
+
+describe('ConcurrencyLimit', () => {
+  it('runs at most `concurrency` at once, first come first served, and passes results and errors', async () => {
+    const limit = new ConcurrencyLimit(2);
+    const started: number[] = [];
+    const gates = new Map<number, ReturnType<typeof deferred>>();
+    const results = [1, 2, 3, 4].map((n) =>
+      limit.run(async () => {
+        started.push(n);
+        const gate = deferred();
+        gates.set(n, gate);
+        await gate.promise;
+        if (n === 3) throw new Error('three');
+        return n * 10;
+      }),
+    );
+    const outcomes = Promise.allSettled(results);
+    await settle();
+    expect(started).toEqual([1, 2]);
+    gates.get(2)!.resolve();
+    await settle();
+    expect(started).toEqual([1, 2, 3]);
+    gates.get(3)!.resolve();
+    gates.get(1)!.resolve();
+    await settle();
+    gates.get(4)!.resolve();
+    const settled = await outcomes;
+    expect(
+      settled.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message)),
+    ).toEqual([10, 20, 'three', 40]);
   });
 });
