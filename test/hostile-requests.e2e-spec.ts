@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { AddressInfo, connect } from 'node:net';
 import { join } from 'node:path';
+import { Duplex } from 'node:stream';
 import request from 'supertest';
 import { MAX_BODY_DEPTH, MAX_BODY_VALUES } from '../src/common/http/body-guard';
 import { startTestApp, TestApp, uploadCsv } from './support/test-app';
@@ -263,6 +264,28 @@ describe('Hostile and extreme requests get a 4xx with {detail}', () => {
       expect(answer).toMatch(/^HTTP\/1\.1 400 /);
       expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({
         detail: 'The request is not valid HTTP',
+      });
+    });
+
+    it("a request that did not arrive within Node's request timeout: 408 with {detail}", async () => {
+      // Node raises this on its own schedule (every 30 s); the answer is what is tested here.
+      let answer = '';
+      const socket = new Duplex({
+        read: () => undefined,
+        write: (chunk: Buffer, _encoding, done) => {
+          answer += chunk.toString('utf8');
+          done();
+        },
+      });
+      const ended = new Promise((resolve) => socket.once('finish', resolve));
+      const timeout = Object.assign(new Error('Request timeout'), {
+        code: 'ERR_HTTP_REQUEST_TIMEOUT',
+      });
+      t.http.emit('clientError', timeout, socket);
+      await ended;
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({
+        detail: 'The request did not arrive in time; send it again',
       });
     });
 

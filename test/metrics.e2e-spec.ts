@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { AddressInfo, connect } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
 import { AiTestApp, postSse, startAiTestApp, stopAiTestApp } from './support/ai-client';
@@ -132,6 +133,24 @@ describe('GET /metrics and the access log', () => {
     expect(await access('access-log-probe-1')).toHaveLength(1);
     const [refused] = await access('access-log-probe-2');
     expect(refused).toMatchObject({ method: 'POST', status: 400 });
+    // A client that goes away mid-body: nginx's 499, not the 200 Express had set.
+    if (!t.http.listening) await new Promise<void>((r) => t.http.listen(0, '127.0.0.1', r));
+    const { port } = t.http.address() as AddressInfo;
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write(
+          `POST ${t.prefix}/upload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\n` +
+            'X-Request-ID: access-log-probe-3\r\nContent-Type: multipart/form-data; boundary=b\r\n' +
+            'Content-Length: 1000000\r\n\r\n--b\r\nContent-Disposition: form-data; name="file"; ' +
+            'filename="a.csv"\r\n\r\na,b\n1,2\n',
+          () => setTimeout(() => socket.destroy(), 200),
+        );
+      });
+      socket.on('close', () => resolve());
+      socket.on('error', reject);
+    });
+    const [aborted] = await access('access-log-probe-3');
+    expect(aborted).toMatchObject({ method: 'POST', status: 499, aborted: true });
     const text = readFileSync(file, 'utf8');
     expect(text).not.toContain(TOKEN);
     expect(text).not.toMatch(/authorization/i);

@@ -80,7 +80,8 @@ export function explainUnreadableBody(
 
 /**
  * Requests Node's HTTP parser refuses before Express sees them (a URL or headers beyond
- * its 16 KB limit, a malformed request line) get a JSON `{detail}` too, not a bare status.
+ * its 16 KB limit, a malformed request line, headers or body not in within Node's request
+ * timeout: 408 as Node itself would answer) get a JSON `{detail}` too, not a bare status.
  */
 export function answerMalformedRequests(server: Server): void {
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
@@ -88,13 +89,16 @@ export function answerMalformedRequests(server: Server): void {
       socket.destroy();
       return;
     }
-    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-    const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
-    const body = JSON.stringify({
-      detail: tooLarge
-        ? 'The request line and headers are larger than the server accepts (16 KB)'
-        : 'The request is not valid HTTP',
-    });
+    const [status, detail] =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? [
+            '431 Request Header Fields Too Large',
+            'The request line and headers are larger than the server accepts (16 KB)',
+          ]
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? ['408 Request Timeout', 'The request did not arrive in time; send it again']
+          : ['400 Bad Request', 'The request is not valid HTTP'];
+    const body = JSON.stringify({ detail });
     socket.end(
       `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

@@ -9,6 +9,8 @@ import { requestContext } from './request-context';
 /** Requests that matched no route share one label, so probes of random paths stay one series. */
 const UNMATCHED = '(unmatched)';
 const bytesSent = Symbol('bytesSent');
+/** nginx's 499 for a response the client went away from before it was complete. */
+const statusOf = (res: ServerResponse): number => (res.writableFinished ? res.statusCode : 499);
 type CountedResponse = ServerResponse & { [bytesSent]?: number };
 
 /** The Express route pattern (`/api/v1/execute/:session_id/:job_id`), once routing matched. */
@@ -54,7 +56,7 @@ export function accessLog(logger: AppLogger, metrics: Metrics): RequestHandler {
       method: req.method,
       route: route ?? UNMATCHED,
       ...(route ? {} : { path: (req as Request).path }),
-      status: res.statusCode,
+      status: statusOf(res),
       duration_ms: durationMs,
       request_id: req.id as string,
       bytes: res[bytesSent] ?? 0,
@@ -77,16 +79,15 @@ export function accessLog(logger: AppLogger, metrics: Metrics): RequestHandler {
     customErrorObject: (req, res, _error, value: { responseTime: number }) =>
       fields(req, res, value.responseTime),
     customSuccessMessage: (req, res) =>
-      `${req.method} ${routeOf(req) ?? UNMATCHED} ${res.statusCode}`,
-    customErrorMessage: (req, res) =>
-      `${req.method} ${routeOf(req) ?? UNMATCHED} ${res.statusCode}`,
+      `${req.method} ${routeOf(req) ?? UNMATCHED} ${statusOf(res)}`,
+    customErrorMessage: (req, res) => `${req.method} ${routeOf(req) ?? UNMATCHED} ${statusOf(res)}`,
   });
   return (req: Request, res: Response, next: NextFunction) => {
     const started = performance.now();
     countBodyBytes(res);
     res.once('close', () => {
       const seconds = (performance.now() - started) / 1000;
-      metrics.observeHttp(req.method, routeOf(req) ?? UNMATCHED, res.statusCode, seconds);
+      metrics.observeHttp(req.method, routeOf(req) ?? UNMATCHED, statusOf(res), seconds);
     });
     http(req, res, () => requestContext.run({ requestId: req.id as string }, next));
   };
