@@ -40,7 +40,8 @@ export const SANDBOX_INPUT_FILE = 'input.bin';
 
 /** The runner's "ready" line and result header are JSON lines; longer ones are refused. */
 export const RESULT_HEADER_MAX_BYTES = 4 * 1024 * 1024;
-export const OUTPUT_MAX_COLUMNS = 10_000;
+/** As many columns as an upload may have (an XLSX sheet's 16,384), so `return df` works. */
+export const OUTPUT_MAX_COLUMNS = 16_384;
 export const OUTPUT_COLUMN_NAME_MAX_CHARS = 255;
 /** Error messages shown to the person are cut to this. */
 export const ERROR_MESSAGE_MAX_CHARS = 4000;

@@ -144,6 +144,11 @@ function interpret(
     unknown
   >;
   if (h.status === 'ok') {
+    if (Array.isArray(h.columns) && h.columns.length > OUTPUT_MAX_COLUMNS) {
+      return fail(
+        `output has ${formatCount(h.columns.length)} columns; the limit is ${formatCount(OUTPUT_MAX_COLUMNS)}`,
+      );
+    }
     try {
       const frame = decodeFrame(h, body, {
         maxRows: limits.maxOutputRows,
