@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { AiTestApp, postSse, startAiTestApp, stopAiTestApp } from './support/ai-client';
 import { errorReply, FAKE_MODEL_USAGE, textReply } from './support/fake-anthropic';
-import { startTestApp, TestApp } from './support/test-app';
+import { startTestApp, TestApp, uploadCsv } from './support/test-app';
 
 const TOKEN = 'metrics-token-4e8a1c7f2b9d';
 const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
@@ -154,6 +154,35 @@ describe('GET /metrics and the access log', () => {
     const text = readFileSync(file, 'utf8');
     expect(text).not.toContain(TOKEN);
     expect(text).not.toMatch(/authorization/i);
+  });
+});
+
+describe('job log lines', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => t.close());
+
+  it("do not carry the request id of whichever request started the queue's work", async () => {
+    const session = await uploadCsv(t, 'a,b\n1,2\n');
+    const submitted = await request(t.http)
+      .post(`${t.prefix}/execute`)
+      .set('X-Request-ID', 'job-submit-probe')
+      .send({ session_id: session, code: 'def transform(df):\n    return df\n' })
+      .expect(200);
+    const jobId = (submitted.body as { job_id: string }).job_id;
+    const file = join(t.root, 'logs', 'app.log');
+    let finished: Record<string, unknown> | undefined;
+    for (let i = 0; i < 200 && !finished; i++) {
+      finished = readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('"job finished"') && l.includes(jobId))
+        .map((l) => JSON.parse(l) as Record<string, unknown>)[0];
+      if (!finished) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(finished).toMatchObject({ job_id: jobId, status: 'success' });
+    expect(finished?.request_id).toBeUndefined();
   });
 });
 

@@ -9,6 +9,7 @@ import {
   WorkNotAccepted,
 } from '../common/errors/domain-errors';
 import { AppLogger } from '../common/logging/app-logger.service';
+import { requestContext } from '../common/logging/request-context';
 import { sandboxConfig } from '../config/configuration';
 import { Metrics } from '../metrics/metrics.service';
 import { CodeChecker, SandboxRunner, SandboxStatusProvider } from '../sandbox';
@@ -49,7 +50,9 @@ export class ExecutionService implements BeforeApplicationShutdown {
     private readonly queue: JobQueue,
     private readonly jobs: JobStore,
   ) {
-    queue.process((item, signal) => this.runJob(item, signal));
+    // A job starts from whichever request's completion woke the queue: its log lines must
+    // not carry that request's id.
+    queue.process((item, signal) => requestContext.exit(() => this.runJob(item, signal)));
     sessions.onSessionEnd((session) => this.endSession(session, SESSION_ENDED));
     sessions.provideJobs(async (sessionId) =>
       (await jobs.list(sessionId)).map((j) => ({
