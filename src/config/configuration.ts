@@ -57,6 +57,7 @@ export const uploadConfig = configArea('upload', (e) => {
     xlsxMaxUncompressedBytes: e.XLSX_MAX_UNCOMPRESSED_MB * 1024 * 1024,
     xlsxMaxConcurrentParses: e.XLSX_MAX_CONCURRENT_PARSES,
     xlsxMaxSharedStringsBytes: e.XLSX_MAX_SHARED_STRINGS_MB * 1024 * 1024,
+    xlsxMaxCellTextBytes: e.XLSX_MAX_CELL_TEXT_MB * 1024 * 1024,
   };
 });
 

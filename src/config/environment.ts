@@ -96,6 +96,8 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) @Max(64) XLSX_MAX_CONCURRENT_PARSES = 2;
   /** Cap on what the shared-strings part (all text cells' text) unpacks to; it is held whole. */
   @Transform(toInt) @IsInt() @Min(1) @Max(65536) XLSX_MAX_SHARED_STRINGS_MB = 128;
+  /** Cap on the sheet's cell text once shared strings are expanded (the table's CSV form), in MB. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(65536) XLSX_MAX_CELL_TEXT_MB = 256;
   @Transform(toInt) @IsInt() @Min(1) @Max(1000) ROWS_PAGE_MAX_LIMIT = 1000;
   /** Storage budget of one session: its upload, cached input and job outputs, in bytes. */
   @Transform(toInt)

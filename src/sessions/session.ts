@@ -12,6 +12,8 @@ export interface DatasetInfo {
   renamedColumns?: Record<string, string>;
   /** How the file was read, in plain sentences (UploadResponse.warnings). */
   warnings: string[];
+  /** Bytes the session's input cache will take (see storage-budget.service.ts); counted in its budget. */
+  cachedTableBytes?: number;
 }
 
 /**

@@ -2,12 +2,15 @@ import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DecodedFrame } from '../table-transfer/frame';
 
-/** Bytes of the files under `dir` (recursively; links not followed); 0 when it is missing. */
-export async function directoryBytes(dir: string): Promise<number> {
+/**
+ * Bytes of the files under `dir` (recursively; links not followed); 0 when it is missing.
+ * Files named in `except` (at any depth) are left out.
+ */
+export async function directoryBytes(dir: string, except: string[] = []): Promise<number> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
   const sizes = await Promise.all(
     entries
-      .filter((e) => e.isFile())
+      .filter((e) => e.isFile() && !except.includes(e.name))
       .map((e) =>
         lstat(join(e.parentPath, e.name)).then(
           (s) => s.size,

@@ -14,10 +14,41 @@ export function incomingDir(inboundDir: string): string {
 }
 
 /**
- * The storage budgets: SESSION_MAX_BYTES for one session (its folder: the upload and the
- * cached input and its jobs' outputs, which are Parquet files there, see output-store.service.ts)
- * and STORAGE_MAX_BYTES for all sessions and the uploads under way. Folders are measured on
- * disk when asked; an output about to be stored counts the bytes of its decoded frame.
+ * The session's input cache: its rows as the sandbox reads them, written by the first job
+ * (src/execution/input-cache.service.ts, same name). Its size is known at upload (see
+ * cachedTableBytes), so the budget counts that figure from the start instead of the file.
+ */
+const INPUT_CACHE_FILE = 'sandbox-input.bin';
+
+/**
+ * The bytes a session's input cache takes, from its cached table: 8 bytes a value for
+ * numbers, dates and times, 1 for booleans, the UTF-8 text and a separator for text, and
+ * a byte a row for each column with missing values (table-transfer/input-frame.ts's layout).
+ * It is also the cached table's size with every text value (a workbook's shared strings
+ * among them) written out in full. `columns`: one SQL aggregate per column, see
+ * cachedTableSizeSql.
+ */
+export function cachedTableSizeSql(
+  table: string,
+  columns: { ident: string; text: boolean }[],
+): string {
+  const parts = columns.map(({ ident, text }) =>
+    text ? `coalesce(sum(strlen(CAST(${ident} AS VARCHAR))), 0) + count(*)` : `8 * count(*)`,
+  );
+  const masks = columns.map(
+    ({ ident }) => `CASE WHEN count(${ident}) < count(*) THEN count(*) ELSE 0 END`,
+  );
+  return `SELECT (${[...parts, ...masks].join(' + ') || '0'})::BIGINT AS bytes FROM ${table}`;
+}
+
+/**
+ * The storage budgets: SESSION_MAX_BYTES for one session and STORAGE_MAX_BYTES for all
+ * sessions and the uploads under way. A session counts the files in its folder (the upload
+ * and its jobs' outputs, Parquet files there, see output-store.service.ts) and its input
+ * cache at the size measured at upload (DatasetInfo.cachedTableBytes), whether or not a job
+ * has written it yet: an upload is refused at once when its cache would not fit, rather
+ * than accepted and its every job failing. An output about to be stored counts the bytes
+ * of its decoded frame.
  */
 @Injectable()
 export class StorageBudget {
@@ -27,9 +58,11 @@ export class StorageBudget {
     private readonly sessions: SessionsService,
   ) {}
 
-  /** Bytes one session holds now. */
+  /** Bytes one session holds now: its folder's files and its input cache (written or not). */
   async sessionBytes(session: Session): Promise<number> {
-    return directoryBytes(session.dir);
+    const cache = session.dataset.cachedTableBytes;
+    if (cache === undefined) return directoryBytes(session.dir);
+    return (await directoryBytes(session.dir, [INPUT_CACHE_FILE])) + cache;
   }
 
   /** Bytes all live sessions and the uploads under way hold now. */
@@ -50,6 +83,24 @@ export class StorageBudget {
     if (bytes > sessionMaxBytes) throw this.uploadOverSessionBudget(bytes);
     const total = (await this.totalBytes()) + (landed ? 0 : bytes);
     if (total > storageMaxBytes) throw this.storageFull(storageMaxBytes);
+  }
+
+  /**
+   * Refuses (StorageBudgetExceeded, 413) a new session whose upload of `fileBytes` and input
+   * cache of `cacheBytes` (measured on the cached table) would pass a budget. The upload
+   * itself is already in the session's folder (`dir`), so the total counts it.
+   */
+  async assertSessionFits(fileBytes: number, cacheBytes: number): Promise<void> {
+    const { sessionMaxBytes, storageMaxBytes } = this.cfg;
+    if (fileBytes + cacheBytes > sessionMaxBytes) {
+      throw new StorageBudgetExceeded(
+        `The file (${formatBytes(fileBytes)}) and its rows as cached for jobs ` +
+          `(${formatBytes(cacheBytes)}, every text value written out) come to more than a ` +
+          `session may hold: SESSION_MAX_BYTES is ${formatBytes(sessionMaxBytes)}`,
+      );
+    }
+    if ((await this.totalBytes()) + cacheBytes > storageMaxBytes)
+      throw this.storageFull(storageMaxBytes);
   }
 
   /**

@@ -17,6 +17,8 @@ export interface IngestedTable {
   warnings: string[];
   /** Sheet names of a workbook, first to last. */
   sheets?: string[];
+  /** Bytes of cell text loaded into the table (a workbook's shared strings expanded in each cell). */
+  textBytes: number;
 }
 
 export interface IngestOptions {

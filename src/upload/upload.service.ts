@@ -9,6 +9,8 @@ import { CachedTableRepository } from '../duckdb/cached-table.repository';
 import { Metrics } from '../metrics/metrics.service';
 import { DatasetInfo, Session, sessionTableName } from '../sessions/session';
 import { SessionsService } from '../sessions/sessions.service';
+import { cachedTableSizeSql, StorageBudget } from '../storage/storage-budget.service';
+import { columnIdent, DuckDbService, quoteIdent } from '../duckdb/duckdb.service';
 import { CsvIngester } from './csv/csv-ingester';
 import { IngestOptions, TableIngester } from './table-ingester';
 import { extensionRejected } from './upload-errors';
@@ -40,6 +42,8 @@ export class UploadService {
     private readonly tables: CachedTableRepository,
     private readonly logger: AppLogger,
     private readonly metrics: Metrics,
+    private readonly budget: StorageBudget,
+    private readonly duckdb: DuckDbService,
     csv: CsvIngester,
     xlsx: XlsxIngester,
   ) {
@@ -98,6 +102,8 @@ export class UploadService {
             'repeated and named as pandas names them (see renamed_columns).',
         );
       }
+      const cachedTableBytes = await this.cachedTableBytes(table, ingested.columns);
+      await this.budget.assertSessionFits(file.size, cachedTableBytes);
       const dataset: DatasetInfo = {
         filename,
         fileSizeBytes: file.size,
@@ -107,6 +113,7 @@ export class UploadService {
         ...(ingested.sheets ? { sheets: ingested.sheets } : {}),
         ...(renamed.length > 0 ? { renamedColumns: ingested.renamedColumns } : {}),
         warnings,
+        cachedTableBytes,
       };
       const ingestMs = Math.round(performance.now() - started);
       this.logger.log(
@@ -115,6 +122,8 @@ export class UploadService {
           session_id: id,
           rows: dataset.rowCount,
           columns: columns.length,
+          text_bytes: ingested.textBytes,
+          cached_table_bytes: cachedTableBytes,
           ms: ingestMs,
         },
         'UploadService',
@@ -127,7 +136,24 @@ export class UploadService {
       throw error;
     }
   }
+
+  /** The session's input cache size, measured on its cached table (see cachedTableSizeSql). */
+  private async cachedTableBytes(table: string, dtypes: { dtype: string }[]): Promise<number> {
+    const types = await this.duckdb.queryJson(
+      `SELECT column_type FROM (DESCRIBE ${quoteIdent(table)})`,
+    );
+    const columns = dtypes.map(({ dtype }, i) => ({
+      ident: columnIdent(i),
+      text: !FIXED_DTYPES.test(dtype) && !FIXED_OBJECT_TYPES.has(types[i]?.column_type as string),
+    }));
+    const [{ bytes }] = await this.duckdb.queryJson(cachedTableSizeSql(quoteIdent(table), columns));
+    return Number(bytes);
+  }
 }
+
+/** dtypes the input cache holds as 8-byte values; the others are text, except BOOLEAN and TIME. */
+const FIXED_OBJECT_TYPES = new Set(['BOOLEAN', 'TIME']);
+const FIXED_DTYPES = /^(int64|Int64|uint64|float64|bool|datetime64\[ns.*|timedelta64\[ns\])$/;
 
 /** The name shown back to the person: no path, no control characters, bounded. */
 function cleanFilename(original: string): string {

@@ -153,12 +153,17 @@ export const HOSTILE_KINDS = [
   'long-inline-string',
   'wide-sheet',
   'huge-attribute',
+  'one-shared-string-everywhere',
 ] as const;
 export type HostileKind = (typeof HOSTILE_KINDS)[number];
 
 export interface HostileOptions {
   /** Characters the file unpacks to, roughly (default 512 MiB). */
   chars?: number;
+  /** one-shared-string-everywhere: its columns, rows and string length (default 2,000 x 50, 10,000). */
+  columns?: number;
+  rows?: number;
+  stringChars?: number;
 }
 
 /**
@@ -169,7 +174,9 @@ export interface HostileOptions {
  * - styled-empty-cells: rows of 16,384 styled cells without values (`<c r=".." s="1"/>`);
  * - long-inline-string: one inline string of `chars` characters;
  * - wide-sheet: 16,384 columns x 20 rows of numbers;
- * - huge-attribute: one cell with an unknown attribute of `chars` characters.
+ * - huge-attribute: one cell with an unknown attribute of `chars` characters;
+ * - one-shared-string-everywhere: one shared string of `stringChars` characters that every
+ *   cell of `columns` x `rows` uses (the reviewer's 262 KB file that expands to ~1 GB of text).
  */
 export async function writeHostileXlsx(
   path: string,
@@ -261,6 +268,33 @@ export async function writeHostileXlsx(
             }
           })(),
         ),
+      );
+    }
+    case 'one-shared-string-everywhere': {
+      const width = options.columns ?? 2_000;
+      const height = options.rows ?? 50;
+      const letters = Array.from({ length: width }, (_, c) => columnLetters(c + 1));
+      return writeWorkbook(
+        path,
+        () =>
+          sheetOf(
+            (function* () {
+              for (let r = 1; r <= height; r++) {
+                yield `<row r="${r}">`;
+                for (const l of letters) yield `<c r="${l}${r}" t="s"><v>0</v></c>`;
+                yield '</row>';
+              }
+            })(),
+          ),
+        () =>
+          sharedStringsOf(
+            1,
+            (function* () {
+              yield '<si><t>';
+              yield* filler(options.stringChars ?? 10_000, 5);
+              yield '</t></si>';
+            })(),
+          ),
       );
     }
     case 'huge-attribute':

@@ -49,8 +49,9 @@ export class TableBuilder implements RowSink {
     csvPath: string,
     maxBytes: number,
     private readonly plans?: ColumnPlan[],
+    maxBytesSetting?: string,
   ) {
-    this.out = new CsvOut(csvPath, maxBytes);
+    this.out = new CsvOut(csvPath, maxBytes, maxBytesSetting);
     if (plans) {
       this.blanks = plans.map((plan) => (plan.textStyle === 'raw' ? '""' : ''));
       this.emptyTail = `,${this.blanks.join(',')}`;
@@ -145,6 +146,11 @@ export class TableBuilder implements RowSink {
   /** Data rows: up to the last row with a value, blank rows in between included. */
   get dataRowCount(): number {
     return Math.max(0, this.lastNonEmptyRow + 1 - this.firstDataRow);
+  }
+
+  /** Bytes written so far (all of them once finished). */
+  get textBytes(): number {
+    return this.out.bytes;
   }
 
   /** Longest line written, in bytes. */
@@ -333,6 +339,7 @@ class CsvOut {
   constructor(
     path: string,
     private readonly maxBytes: number,
+    private readonly maxBytesSetting?: string,
   ) {
     this.fd = openSync(path, 'w', 0o600);
   }
@@ -384,15 +391,22 @@ class CsvOut {
   private flush(): void {
     this.written += this.used;
     if (this.written > this.maxBytes) {
+      const setting = this.maxBytesSetting ? ` (${this.maxBytesSetting})` : '';
       throw new SheetTooLarge(
-        `Laid out as a table (every row as wide as the widest), it would take more than ` +
-          `${Math.floor(this.maxBytes / (1024 * 1024))} MB.`,
+        `Laid out as a table (every row as wide as the widest, every shared string written out ` +
+          `in each cell that uses it), its cells' text would take more than ` +
+          `${Math.floor(this.maxBytes / (1024 * 1024))} MB${setting}.`,
       );
     }
     if (this.used > 0) writeSync(this.fd, this.buf, 0, this.used);
     this.flushedInLine += this.used - this.lineStart;
     this.lineStart = 0;
     this.used = 0;
+  }
+
+  /** Bytes written to the file so far. */
+  get bytes(): number {
+    return this.written + this.used;
   }
 
   close(): void {

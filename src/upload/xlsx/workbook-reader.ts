@@ -222,9 +222,16 @@ async function readSheet(zip: ZipParts, request: XlsxParseRequest): Promise<Xlsx
   const ctx = await cellContext(zip, date1904, request.maxSharedStringsBytes, sharedStrings);
 
   const workbookDone = performance.now();
-  const builder = new TableBuilder(request.header, request.csvPath, request.maxTableBytes);
+  const builder = new TableBuilder(
+    request.header,
+    request.csvPath,
+    request.maxTableBytes,
+    undefined,
+    request.maxTableSetting,
+  );
   const assembler = await streamSheet(zip, sheet.path, ctx, builder);
   let plans = builder.finish();
+  let textBytes = builder.textBytes;
   const sheetDone = performance.now();
   const sheetCpu = process.cpuUsage(cpuStarted);
   if (builder.needsRewrite(plans)) {
@@ -233,9 +240,11 @@ async function readSheet(zip: ZipParts, request: XlsxParseRequest): Promise<Xlsx
       request.csvPath,
       request.maxTableBytes,
       plans,
+      request.maxTableSetting,
     );
     await streamSheet(zip, sheet.path, ctx, rewriter);
     plans = rewriter.finish();
+    textBytes = rewriter.textBytes;
   }
 
   const width = builder.columnCount;
@@ -262,6 +271,7 @@ async function readSheet(zip: ZipParts, request: XlsxParseRequest): Promise<Xlsx
     rowCount: builder.dataRowCount,
     renamed: Object.entries(renamed),
     warnings,
+    textBytes,
     maxLineBytes: builder.maxLineBytes,
     timings: {
       workbookMs: Math.round(workbookDone - started),

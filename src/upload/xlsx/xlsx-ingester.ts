@@ -103,8 +103,7 @@ export class XlsxIngester implements TableIngester {
           csvPath,
           sheet: options.sheet,
           header: options.header,
-          // The table may not take more room than the workbook may unpack to.
-          maxTableBytes: this.cfg.xlsxMaxUncompressedBytes,
+          ...this.tableCap(),
           maxSharedStringsBytes: this.cfg.xlsxMaxSharedStringsBytes,
         }),
       );
@@ -129,10 +128,23 @@ export class XlsxIngester implements TableIngester {
         renamedColumns,
         warnings: parsed.warnings,
         sheets: parsed.sheets,
+        textBytes: parsed.textBytes,
       };
     } finally {
       await rm(csvPath, { force: true });
     }
+  }
+
+  /**
+   * The cap on the table's text (shared strings expanded): XLSX_MAX_CELL_TEXT_MB, or
+   * XLSX_MAX_UNCOMPRESSED_MB when that is lower; a small workbook whose cells all use one
+   * long shared string is refused here rather than cached at a thousand times its size.
+   */
+  private tableCap(): { maxTableBytes: number; maxTableSetting: string } {
+    const { xlsxMaxCellTextBytes: text, xlsxMaxUncompressedBytes: unpacked } = this.cfg;
+    return text <= unpacked
+      ? { maxTableBytes: text, maxTableSetting: 'XLSX_MAX_CELL_TEXT_MB' }
+      : { maxTableBytes: unpacked, maxTableSetting: 'XLSX_MAX_UNCOMPRESSED_MB' };
   }
 
   private parse(request: XlsxParseRequest): Promise<XlsxParseSuccess> {

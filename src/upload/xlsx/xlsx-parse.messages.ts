@@ -9,8 +9,10 @@ export interface XlsxParseRequest {
   sheet?: string;
   /** False: the first row is data and columns are column_1..n (pandas' header=None). */
   header: boolean;
-  /** Most bytes the CSV may take (refused beyond). */
+  /** Most bytes the CSV (every cell's text, shared strings expanded) may take (refused beyond). */
   maxTableBytes: number;
+  /** The setting that sets maxTableBytes, named in the refusal (e.g. XLSX_MAX_CELL_TEXT_MB). */
+  maxTableSetting?: string;
   /** Most bytes the shared-strings part may unpack to (refused beyond, before it is read). */
   maxSharedStringsBytes: number;
 }
@@ -32,6 +34,8 @@ export interface XlsxParseSuccess {
   /** [original, new] for names pandas made up or changed (blank and repeated headers). */
   renamed: [string, string][];
   warnings: string[];
+  /** Bytes of the CSV DuckDB loaded: the table's cells as text, shared strings expanded. */
+  textBytes: number;
   /** Longest CSV line, in bytes at most: sizes DuckDB's max_line_size. */
   maxLineBytes: number;
   /** Milliseconds spent on each step in the worker (logs and bench). */
