@@ -15,7 +15,12 @@ import {
   TIMESTAMP_FORMAT,
   typingWarnings,
 } from './pandas-typing';
-import { analyseHeadOffThread, prepareCsvTextOffThread } from './csv-worker-pool';
+import { CsvLineStats } from './csv-lines';
+import {
+  analyseHeadOffThread,
+  csvLineStatsOffThread,
+  prepareCsvTextOffThread,
+} from './csv-worker-pool';
 
 const HEAD_BYTES = 64 * 1024;
 const MAX_HEAD_BYTES = 8 * 1024 * 1024;
@@ -29,6 +34,14 @@ const MAX_CONTROL_CHAR_RATIO = 0.01;
  * raised only for the files that need it.
  */
 const MAX_LINE_BYTES = 32 * 1024 * 1024;
+/** DuckDB's default max_line_size. */
+const DEFAULT_MAX_LINE_BYTES = 2 * 1024 * 1024;
+/**
+ * Most columns a CSV may have: Excel's own limit. Wider files cost DuckDB seconds per
+ * thousand columns to read (100,000 columns: 21 s, then a failure) and no one can use them.
+ */
+export const MAX_CSV_COLUMNS = 16_384;
+const MB = 1024 * 1024;
 
 const BINARY_SIGNATURES: { magic: number[]; what: string }[] = [
   {
@@ -72,6 +85,8 @@ export class CsvIngester implements TableIngester {
     rejectBinary(raw);
     const text = await prepareCsvTextOffThread(filePath, dirname(filePath));
     const source = text.path;
+    const lines = await csvLineStatsOffThread(source);
+    if (lines.longestBytes > MAX_LINE_BYTES) throw lineTooLong(lines);
     const head = source === filePath ? raw : await readHead(source);
     const decoded = new TextDecoder().decode(head);
     checkLooksLikeText(decoded);
@@ -81,7 +96,14 @@ export class CsvIngester implements TableIngester {
       wholeFile: head.length === (await stat(source)).size,
       delimiter: text.sepLine ?? undefined,
     });
-    const used = await this.load(source, table, dialect, options.header);
+    const width = dialect.records[0]?.length ?? 0;
+    if (width > MAX_CSV_COLUMNS) {
+      throw new UploadRejected(
+        `The file has ${width.toLocaleString('en-US')} columns; at most ` +
+          `${MAX_CSV_COLUMNS.toLocaleString('en-US')} are accepted. Remove unused columns or split the file.`,
+      );
+    }
+    const used = await this.load(source, table, dialect, options.header, lines);
 
     let typing = await this.duckdb.withConnection((conn) =>
       applyPandasTypes(conn, table, used.columns),
@@ -93,10 +115,11 @@ export class CsvIngester implements TableIngester {
         applyPandasTypes(conn, table, used.columns),
       );
     }
-    const width = used.columns.length;
     const header = options.header
-      ? Array.from({ length: width }, (_, i) => asDuckDbReads(dialect.records[0]?.[i]))
-      : new Array<null>(width).fill(null);
+      ? Array.from({ length: used.columns.length }, (_, i) =>
+          asDuckDbReads(dialect.records[0]?.[i]),
+        )
+      : new Array<null>(used.columns.length).fill(null);
     const { names, renamed } = makeUniqueColumnNames(header, options.header);
     warnings.push(...typingWarnings(typing.notes, names));
     return {
@@ -104,6 +127,7 @@ export class CsvIngester implements TableIngester {
       rowCount: typing.rows,
       renamedColumns: renamed,
       warnings,
+      textBytes: (await stat(source)).size,
     };
   }
 
@@ -113,6 +137,7 @@ export class CsvIngester implements TableIngester {
     table: string,
     head: HeadAnalysis,
     header: boolean,
+    lines: CsvLineStats,
   ): Promise<ReadOptions> {
     const width = head.records[0]?.length ?? 0;
     if (width === 0) throw new UploadRejected('The file has no columns');
@@ -130,7 +155,8 @@ export class CsvIngester implements TableIngester {
               head.records.slice(header ? 1 : 0).map((r) => r.map((cell) => asDuckDbReads(cell))),
               width,
             ),
-      longLines: false,
+      // A line longer than DuckDB's default limit: the larger one from the start.
+      longLines: lines.longestBytes + 2 > DEFAULT_MAX_LINE_BYTES,
       nullPadding: false,
       strict: true,
     };
@@ -140,7 +166,7 @@ export class CsvIngester implements TableIngester {
         if (
           attempt.strict &&
           (await this.isEmpty(table)) &&
-          head.records.length > (header ? 1 : 0)
+          (head.records.length > (header ? 1 : 0) || lines.nonEmptyLines > (header ? 1 : 0))
         ) {
           // DuckDB's strict mode reads no row at all from some valid files (very long
           // lines, a quoted line break in the header); the head shows there are rows.
@@ -208,6 +234,14 @@ export class CsvIngester implements TableIngester {
       );
     }
   }
+}
+
+function lineTooLong(lines: CsvLineStats): UploadRejected {
+  const size = (lines.longestBytes / MB).toFixed(1);
+  return new UploadRejected(
+    `Line ${lines.longestLine.toLocaleString('en-US')} is ${size} MB long; a line may be at most ` +
+      `${MAX_LINE_BYTES / MB} MB. Shorten the long values or split them across rows.`,
+  );
 }
 
 /**

@@ -4,14 +4,16 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { UploadRejected } from '../../common/errors/domain-errors';
 import type { Delimiter, HeadAnalysis } from './csv-dialect';
+import type { CsvLineStats } from './csv-lines';
 import type { PreparedCsvText, PrepareCsvTextOptions } from './csv-text';
 
 export type CsvWorkerRequest =
   | { task: 'prepareText'; path: string; workDir: string; options: PrepareCsvTextOptions }
-  | { task: 'analyseHead'; text: string; options: { wholeFile?: boolean; delimiter?: Delimiter } };
+  | { task: 'analyseHead'; text: string; options: { wholeFile?: boolean; delimiter?: Delimiter } }
+  | { task: 'lineStats'; path: string };
 
 export type CsvWorkerReply =
-  | { ok: true; value: PreparedCsvText | HeadAnalysis }
+  | { ok: true; value: PreparedCsvText | HeadAnalysis | CsvLineStats }
   | { ok: false; rejected: boolean; message: string };
 
 const WORKER_BASENAME = 'csv.worker';
@@ -57,6 +59,11 @@ export function analyseHeadOffThread(
   options: { wholeFile?: boolean; delimiter?: Delimiter } = {},
 ): Promise<HeadAnalysis> {
   return run({ task: 'analyseHead', text, options });
+}
+
+/** `csvLineStats` (one pass over the file's bytes) run in a worker thread. */
+export function csvLineStatsOffThread(path: string): Promise<CsvLineStats> {
+  return run({ task: 'lineStats', path });
 }
 
 function run<T>(request: CsvWorkerRequest): Promise<T> {

@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { UploadRejected } from '../../common/errors/domain-errors';
 import { analyseHead } from './csv-dialect';
+import { csvLineStats } from './csv-lines';
 import { prepareCsvText } from './csv-text';
 import type { CsvWorkerReply, CsvWorkerRequest } from './csv-worker-pool';
 
@@ -10,7 +11,9 @@ async function handle(request: CsvWorkerRequest): Promise<CsvWorkerReply> {
     const value =
       request.task === 'prepareText'
         ? await prepareCsvText(request.path, request.workDir, request.options)
-        : analyseHead(request.text, request.options);
+        : request.task === 'lineStats'
+          ? await csvLineStats(request.path)
+          : analyseHead(request.text, request.options);
     return { ok: true, value };
   } catch (error) {
     return {
