@@ -44,6 +44,16 @@ describe('upload budgets count the cached table', () => {
     );
   });
 
+  it('measures a 2,000-column table within the caps and accepts it', async () => {
+    t = await startTestApp({});
+    const path = await book('wide.xlsx', 2_000, 3, 100);
+    const res = await request(t.http)
+      .post(`${t.prefix}/upload`)
+      .attach('file', readFileSync(path), 'wide.xlsx')
+      .expect(200);
+    expect(res.body.row_count).toBe(2);
+  });
+
   it('counts the expanded text against SESSION_MAX_BYTES', async () => {
     t = await startTestApp({ SESSION_MAX_BYTES: String(512 * KB) });
     // 100 x 10 cells of one 1,000-character string: a ~10 KB file, ~1 MB of text.

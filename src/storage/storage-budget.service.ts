@@ -25,20 +25,22 @@ const INPUT_CACHE_FILE = 'sandbox-input.bin';
  * numbers, dates and times, 1 for booleans, the UTF-8 text and a separator for text, and
  * a byte a row for each column with missing values (table-transfer/input-frame.ts's layout).
  * It is also the cached table's size with every text value (a workbook's shared strings
- * among them) written out in full. `columns`: one SQL aggregate per column, see
- * cachedTableSizeSql.
+ * among them) written out in full. The query answers one row with one BIGINT a column
+ * (b0, b1, ...: a sum of them all would pass DuckDB's expression depth on wide tables);
+ * the caller adds them up.
  */
 export function cachedTableSizeSql(
   table: string,
   columns: { ident: string; text: boolean }[],
 ): string {
-  const parts = columns.map(({ ident, text }) =>
-    text ? `coalesce(sum(strlen(CAST(${ident} AS VARCHAR))), 0) + count(*)` : `8 * count(*)`,
-  );
-  const masks = columns.map(
-    ({ ident }) => `CASE WHEN count(${ident}) < count(*) THEN count(*) ELSE 0 END`,
-  );
-  return `SELECT (${[...parts, ...masks].join(' + ') || '0'})::BIGINT AS bytes FROM ${table}`;
+  const parts = columns.map(({ ident, text }, i) => {
+    const values = text
+      ? `coalesce(sum(strlen(CAST(${ident} AS VARCHAR))), 0) + count(*)`
+      : `8 * count(*)`;
+    const mask = `CASE WHEN count(${ident}) < count(*) THEN count(*) ELSE 0 END`;
+    return `(${values} + ${mask})::BIGINT AS b${i}`;
+  });
+  return `SELECT ${parts.join(', ') || '0 AS b0'} FROM ${table}`;
 }
 
 /**

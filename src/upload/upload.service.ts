@@ -146,8 +146,8 @@ export class UploadService {
       ident: columnIdent(i),
       text: !FIXED_DTYPES.test(dtype) && !FIXED_OBJECT_TYPES.has(types[i]?.column_type as string),
     }));
-    const [{ bytes }] = await this.duckdb.queryJson(cachedTableSizeSql(quoteIdent(table), columns));
-    return Number(bytes);
+    const [row] = await this.duckdb.queryJson(cachedTableSizeSql(quoteIdent(table), columns));
+    return Object.values(row).reduce<number>((sum, bytes) => sum + Number(bytes), 0);
   }
 }
 
