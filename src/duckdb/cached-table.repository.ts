@@ -2,7 +2,7 @@ import { DuckDBTypeId } from '@duckdb/node-api';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { previewConfig } from '../config/configuration';
-import { cutTextSql, sumSql, withinBytesSql } from './cell-cut';
+import { cutTextSql, rowsWithinBytes, sumSql } from './cell-cut';
 import { columnIdent, DuckDbService, JsonRow, quoteIdent, toJsonRows } from './duckdb.service';
 import { pandasColumn } from './pandas-columns';
 
@@ -83,15 +83,24 @@ export class CachedTableRepository {
         return texts[i] ? `${cutTextSql(c, this.preview.maxCellChars)} AS ${c}` : c;
       });
       const sizes = names.map((name, i) =>
-        texts[i] ? `COALESCE(strlen(${quoteIdent(name)}), 0)` : `${OTHER_CELL_BYTES}`,
+        texts[i]
+          ? `COALESCE(strlen(${cutTextSql(quoteIdent(name), this.preview.maxCellChars)}), 0)`
+          : `${OTHER_CELL_BYTES}`,
       );
-      const cut =
-        `SELECT ${cells.join(', ')}, __order FROM ` +
-        `(SELECT ${select}, rowid AS __order ${from} ORDER BY rowid LIMIT $limit OFFSET $offset)`;
-      const page = `SELECT *, ${sumSql(sizes)} AS __bytes FROM (${cut})`;
-      const reader = await conn.runAndReadAll(
-        withinBytesSql(page, names.map(quoteIdent), maxBytes, true),
+      const rows = `(SELECT ${select}, rowid AS __order ${from})`;
+      const measured = await conn.runAndReadAll(
+        `SELECT __order, ${sumSql(sizes)} AS __bytes FROM ${rows} ORDER BY __order LIMIT $limit OFFSET $offset`,
         { limit, offset },
+      );
+      const sized = measured.getRowsJson().map((r) => [Number(r[0]), Number(r[1])]);
+      const n = rowsWithinBytes(
+        sized.map((r) => r[1]),
+        maxBytes,
+        true,
+      );
+      const range = n === 0 ? 'false' : `__order BETWEEN ${sized[0][0]} AND ${sized[n - 1][0]}`;
+      const reader = await conn.runAndReadAll(
+        `SELECT ${cells.join(', ')} FROM ${rows} WHERE ${range} ORDER BY __order`,
       );
       return schema ? toJsonRows(reader, [...schema.columns]) : toJsonRows(reader);
     });

@@ -25,23 +25,22 @@ export function cutTextSql(c: string, maxChars: number): string {
 }
 
 /**
- * Keeps the first rows of `query` while their running total of `__bytes` stays within
- * `maxBytes` (and the first row in any case when `keepFirst`); `query` must give each
- * row its place in `__order`. Selects `columns`, in order.
+ * How many of the first rows fit in `maxBytes`, given each row's size in bytes in order
+ * (the first row counts in any case when `keepFirst`). Pages measure their rows in one
+ * narrow query (order, size) and then read only the rows that fit: a window function over
+ * every column would hold the whole wide page in memory (issue 9).
  */
-export function withinBytesSql(
-  query: string,
-  columns: string[],
+export function rowsWithinBytes(
+  sizes: readonly number[],
   maxBytes: number,
   keepFirst: boolean,
-): string {
-  const order = 'ORDER BY __order ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW';
-  const keep = keepFirst ? '__n = 1 OR ' : '';
-  return (
-    `SELECT ${columns.join(', ')} FROM (SELECT *, sum(__bytes) OVER (${order}) AS __total, ` +
-    `row_number() OVER (${order}) AS __n FROM (${query})) ` +
-    `WHERE ${keep}__total <= ${Math.floor(maxBytes)} ORDER BY __order`
-  );
+): number {
+  let total = 0;
+  for (let n = 0; n < sizes.length; n++) {
+    total += sizes[n];
+    if (total > maxBytes) return keepFirst && n === 0 ? 1 : n;
+  }
+  return sizes.length;
 }
 
 /**

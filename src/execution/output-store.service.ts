@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { previewConfig, storageConfig } from '../config/configuration';
-import { sumSql, withinBytesSql } from '../duckdb/cell-cut';
+import { rowsWithinBytes, sumSql } from '../duckdb/cell-cut';
 import { JsonValue } from '../duckdb/json-safe';
 import {
   columnIdent,
@@ -46,6 +46,8 @@ const NAME_IN_WARNING_MAX_CHARS = 60;
 const WARNINGS_MAX = 100;
 export { XLSX_MAX_CELL_CHARS };
 const FIRST_EXCEL_NS = -2_203_891_200_000_000_000n;
+/** Integers JSON readers (JavaScript) hold exactly: |n| <= 2^53 - 1. */
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** A name as quoted in a warning (Python's repr style, cut when long). */
 export function shown(name: string): string {
@@ -181,13 +183,24 @@ export class OutputStore {
     const cells = columns.map(
       (c, i) => `${jsonValue(c, columnIdent(i), this.bounds.maxCellChars)} AS j${i}`,
     );
-    const names = columns.map((_, i) => `j${i}`);
-    const cut = `SELECT ${cells.join(', ')}, rowid AS __order FROM ${quoteIdent(table)} ORDER BY rowid LIMIT $limit`;
-    const page = `SELECT *, ${sumSql(names.map((n) => `strlen(${n})`))} AS __bytes FROM (${cut})`;
+    const sizes = columns.map(
+      (c, i) => `strlen(${jsonValue(c, columnIdent(i), this.bounds.maxCellChars)})`,
+    );
+    const from = quoteIdent(table);
     const rows = await this.duckdb.withConnection(async (conn) => {
-      const reader = await conn.runAndReadAll(
-        withinBytesSql(page, names, this.bounds.maxBytes, false),
+      const measured = await conn.runAndReadAll(
+        `SELECT rowid, ${sumSql(sizes)} FROM ${from} ORDER BY rowid LIMIT $limit`,
         { limit },
+      );
+      const sized = measured.getRowsJson().map((r) => [Number(r[0]), Number(r[1])]);
+      const n = rowsWithinBytes(
+        sized.map((r) => r[1]),
+        this.bounds.maxBytes,
+        false,
+      );
+      if (n === 0) return [];
+      const reader = await conn.runAndReadAll(
+        `SELECT ${cells.join(', ')} FROM ${from} WHERE rowid BETWEEN ${sized[0][0]} AND ${sized[n - 1][0]} ORDER BY rowid`,
       );
       return reader.getRows();
     });
@@ -273,11 +286,20 @@ export class OutputStore {
     columns.forEach((column, i) => {
       const c = columnIdent(i);
       switch (column.stored) {
+        // Plain min/max compared here: OR and BETWEEN inside thousands of aggregates made
+        // DuckDB's planning superlinear (2,500 columns: 7.5 s against 0.2 s; issue 9).
         case 'int':
-          ask(`bool_or(${c} > 9007199254740991 OR ${c} < -9007199254740991)`, note(i, bigIntegers));
+          ask(`min(${c})`, (v) =>
+            note(i, bigIntegers)(v != null && BigInt(v as bigint) < -MAX_SAFE),
+          );
+          ask(`max(${c})`, (v) =>
+            note(i, bigIntegers)(v != null && BigInt(v as bigint) > MAX_SAFE),
+          );
           break;
         case 'uint':
-          ask(`bool_or(${c} > 9007199254740991)`, note(i, bigIntegers));
+          ask(`max(${c})`, (v) =>
+            note(i, bigIntegers)(v != null && BigInt(v as bigint) > MAX_SAFE),
+          );
           break;
         case 'datetime':
           ask(`bool_and(${c} % 86400000000000 = 0)`, (v) => {
@@ -312,9 +334,11 @@ export class OutputStore {
           );
           break;
         case 'text':
-          ask(`max(length(${c})) > ${XLSX_MAX_CELL_CHARS}`, note(i, xlsxCut));
-          ask(`max(length(${c})) > ${this.bounds.maxCellChars}`, (v) => {
-            if (v === true) warnings.push(previewCut(shown(column.name), this.bounds.maxCellChars));
+          ask(`max(length(${c}))`, (v) => {
+            const longest = v == null ? 0 : Number(v);
+            note(i, xlsxCut)(longest > XLSX_MAX_CELL_CHARS);
+            if (longest > this.bounds.maxCellChars)
+              warnings.push(previewCut(shown(column.name), this.bounds.maxCellChars));
           });
           break;
         default:
