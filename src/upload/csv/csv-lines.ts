@@ -14,7 +14,7 @@ const LF = 0x0a;
 const CR = 0x0d;
 
 /**
- * Scans `path` once (~1 GB/s) for its longest line and its non-empty lines, so that the
+ * Scans `path` once (in a worker thread: see csv-worker-pool.ts) for its longest line and its non-empty lines, so that the
  * reader's line limit is set before DuckDB reads, and a read that found no rows can be
  * told from a file that has none.
  */
