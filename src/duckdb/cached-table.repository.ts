@@ -99,8 +99,10 @@ export class CachedTableRepository {
         true,
       );
       const range = n === 0 ? 'false' : `__order BETWEEN ${sized[0][0]} AND ${sized[n - 1][0]}`;
+      // File order without ORDER BY (DuckDB keeps insertion order): a sort cannot hold a
+      // row of thousands of text columns (tuple wider than a block).
       const reader = await conn.runAndReadAll(
-        `SELECT ${cells.join(', ')} FROM ${rows} WHERE ${range} ORDER BY __order`,
+        `SELECT ${cells.join(', ')} FROM ${rows} WHERE ${range}`,
       );
       return schema ? toJsonRows(reader, [...schema.columns]) : toJsonRows(reader);
     });

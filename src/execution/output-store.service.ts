@@ -199,8 +199,10 @@ export class OutputStore {
         false,
       );
       if (n === 0) return [];
+      // File order without ORDER BY (DuckDB keeps insertion order): a sort cannot hold a
+      // row of thousands of text columns (tuple wider than a block).
       const reader = await conn.runAndReadAll(
-        `SELECT ${cells.join(', ')} FROM ${from} WHERE rowid BETWEEN ${sized[0][0]} AND ${sized[n - 1][0]} ORDER BY rowid`,
+        `SELECT ${cells.join(', ')} FROM ${from} WHERE rowid BETWEEN ${sized[0][0]} AND ${sized[n - 1][0]}`,
       );
       return reader.getRows();
     });
