@@ -35,10 +35,15 @@ export function quoteLiteral(value: string): string {
  * twice as fast as into a file) up to DUCKDB_MEMORY_LIMIT_MB and spills beyond that to
  * a folder in TEMP_DIR, removed at shutdown. Each unit of work takes its own connection.
  */
+/** How long a shutdown waits for interrupted queries to return before closing anyway. */
+const INTERRUPT_WAIT_MS = 5000;
+
 @Injectable()
 export class DuckDbService implements OnModuleInit, OnApplicationShutdown {
   private instance?: DuckDBInstance;
   private spillDir?: string;
+  private readonly open = new Set<DuckDBConnection>();
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
     @Inject(storageConfig.KEY) private readonly storage: ConfigType<typeof storageConfig>,
@@ -63,6 +68,13 @@ export class DuckDbService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    // closeSync() waits for running queries on the event loop: a preview of a huge table
+    // would hold the process past every shutdown deadline. Interrupt them first.
+    for (const conn of this.open) conn.interrupt();
+    await Promise.race([
+      Promise.allSettled(this.inFlight),
+      new Promise((resolve) => setTimeout(resolve, INTERRUPT_WAIT_MS).unref()),
+    ]);
     this.instance?.closeSync();
     this.instance = undefined;
     if (this.spillDir) rmSync(this.spillDir, { recursive: true, force: true });
@@ -73,9 +85,14 @@ export class DuckDbService implements OnModuleInit, OnApplicationShutdown {
   async withConnection<T>(work: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
     if (!this.instance) throw new Error('DuckDB is not open');
     const conn = await this.instance.connect();
+    this.open.add(conn);
+    const running = work(conn);
+    this.inFlight.add(running);
     try {
-      return await work(conn);
+      return await running;
     } finally {
+      this.inFlight.delete(running);
+      this.open.delete(conn);
       conn.closeSync();
     }
   }
