@@ -300,7 +300,8 @@ describe('graceful shutdown on SIGTERM', () => {
         fresh = await freshHealth(server.url);
         if (fresh === 200) await new Promise((r) => setTimeout(r, 50));
       }
-      expect([503, 'ECONNREFUSED']).toContain(fresh);
+      // ECONNRESET: the connection sat in the backlog as the listening socket closed.
+      expect([503, 'ECONNREFUSED', 'ECONNRESET']).toContain(fresh);
 
       const uploaded = await uploading.finish();
       expect(uploaded.status).toBe(200);
