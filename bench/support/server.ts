@@ -60,6 +60,20 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
+/**
+ * A bench is one client (127.0.0.1) doing what many would: the per-client rate limits and
+ * caps are lifted unless a bench sets them (fairness.bench.ts measures the queue's turns).
+ */
+const ONE_CLIENT_LIMITS: Record<string, string> = {
+  RATE_LIMIT_AI_MAX: '1000000',
+  RATE_LIMIT_EXECUTE_MAX: '1000000',
+  RATE_LIMIT_UPLOAD_MAX: '1000000',
+  MAX_QUEUED_JOBS_PER_SESSION: '1000',
+  MAX_QUEUED_JOBS_PER_CLIENT: '1000',
+  MAX_SESSIONS_PER_CLIENT: '100000',
+  MAX_STREAMS_PER_CLIENT: '1000',
+};
+
 /** Starts the built server (`dist/main.js`) as its own process, as production runs it. */
 export async function startServer(
   env: Record<string, string> = {},
@@ -81,6 +95,7 @@ export async function startServer(
       LOG_DIR: join(root, 'logs'),
       LOG_STDOUT: 'false',
       LOG_LEVEL: 'warn',
+      ...ONE_CLIENT_LIMITS,
       ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -102,7 +117,11 @@ export async function startServer(
       return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
     },
     stop: async () => {
-      const exited = new Promise((r) => child.once('exit', r));
+      // A server that died already would never emit 'exit' again.
+      const exited =
+        child.exitCode !== null || child.signalCode !== null
+          ? Promise.resolve()
+          : new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
       rmSync(root, { recursive: true, force: true });
