@@ -1,6 +1,4 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { startWorkerThread } from '../common/entry-points';
 import type { XlsxColumnSlots } from './xlsx-sheet';
 
 export interface XlsxExportRequest {
@@ -20,12 +18,10 @@ export type XlsxExportReply = { ok: true } | { ok: false; error: string };
 const WORKER_BASENAME = 'xlsx-export.worker';
 /** Rows go through in chunks of 2,048; a wide chunk of long texts stays far below. */
 const WORKER_MAX_HEAP_MB = 512;
-let compiled: boolean | undefined;
 
 /**
  * Writes the XLSX download in a worker thread, streamed with bounded memory, so that a
- * large workbook costs the API's event loop nothing. From TypeScript sources (ts-jest,
- * ts-node) a .ts file cannot be a worker entry, so a shim registers ts-node first.
+ * large workbook costs the API's event loop nothing.
  */
 export function writeXlsx(request: XlsxExportRequest): Promise<void> {
   const options = {
@@ -33,16 +29,7 @@ export function writeXlsx(request: XlsxExportRequest): Promise<void> {
     resourceLimits: { maxOldGenerationSizeMb: WORKER_MAX_HEAP_MB },
     env: {},
   };
-  compiled ??= existsSync(join(__dirname, `${WORKER_BASENAME}.js`));
-  let worker: Worker;
-  if (compiled) worker = new Worker(join(__dirname, `${WORKER_BASENAME}.js`), options);
-  else {
-    const shim =
-      `require(${JSON.stringify(require.resolve('ts-node'))})` +
-      `.register({ transpileOnly: true, projectSearchDir: ${JSON.stringify(__dirname)} });\n` +
-      `require(${JSON.stringify(join(__dirname, `${WORKER_BASENAME}.ts`))});`;
-    worker = new Worker(shim, { ...options, eval: true });
-  }
+  const worker = startWorkerThread(__dirname, WORKER_BASENAME, options);
   return new Promise<void>((resolve, reject) => {
     worker.once('message', (reply: XlsxExportReply) =>
       reply.ok ? resolve() : reject(new Error(`XLSX export failed: ${reply.error}`)),

@@ -1,12 +1,13 @@
 import { Injectable, OnApplicationShutdown, Optional } from '@nestjs/common';
-import { ChildProcess, fork } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
+import { forkEntry } from '../../common/entry-points';
 import { AppLogger } from '../../common/logging/app-logger.service';
 import {
   LAUNCH_STREAMS,
@@ -44,7 +45,7 @@ export interface SandboxProcess {
   once(event: 'error', listener: (error: Error) => void): this;
 }
 
-/** Entry of the launcher: compiled JS in dist, TypeScript under ts-jest / ts-node. */
+/** The launcher's entry file, started with forkEntry. */
 const LAUNCHER_BASENAME = 'launcher-main';
 /** A connection that has not sent its preamble by then is dropped. */
 const PREAMBLE_TIMEOUT_MS = 5000;
@@ -279,12 +280,10 @@ export class SandboxLauncher implements OnApplicationShutdown {
   private ensureLauncher(): Launcher {
     if (this.current?.alive) return this.current;
     this.listen();
-    const compiled = existsSync(join(__dirname, `${LAUNCHER_BASENAME}.js`));
-    const proc = fork(join(__dirname, `${LAUNCHER_BASENAME}${compiled ? '.js' : '.ts'}`), [], {
+    const proc = forkEntry(__dirname, LAUNCHER_BASENAME, {
       cwd: __dirname,
       // Nothing of the API's environment (keys) needs to be in the launcher.
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-      execArgv: compiled ? [] : ['-r', require.resolve('ts-node/register/transpile-only')],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'json',
     });

@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { startWorkerThread } from '../../common/entry-points';
 import { UploadRejected } from '../../common/errors/domain-errors';
 import type { Delimiter, HeadAnalysis } from './csv-dialect';
 import type { CsvLineStats } from './csv-lines';
@@ -126,20 +125,9 @@ function startWorker(): Slot {
   return slot;
 }
 
-/**
- * The compiled worker (dist) runs as is; from TypeScript sources (ts-jest, ts-node) a
- * .ts file cannot be a worker entry, so a one-line shim registers ts-node first.
- */
 function createWorker(): Worker {
   // No heap limit of its own: the work is what ran on the main thread, bounded by the 8 MB
   // head, and a worker reaching such a limit can abort the whole process (see XlsxIngester).
   // Nothing here needs the environment, and it holds secrets (the API key).
-  const options = { env: {} };
-  const compiled = join(__dirname, `${WORKER_BASENAME}.js`);
-  if (existsSync(compiled)) return new Worker(compiled, options);
-  const shim =
-    `require(${JSON.stringify(require.resolve('ts-node'))})` +
-    `.register({ transpileOnly: true, projectSearchDir: ${JSON.stringify(__dirname)} });\n` +
-    `require(${JSON.stringify(join(__dirname, `${WORKER_BASENAME}.ts`))});`;
-  return new Worker(shim, { ...options, eval: true });
+  return startWorkerThread(__dirname, WORKER_BASENAME, { env: {} });
 }

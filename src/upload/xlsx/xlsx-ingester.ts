@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { ChildProcess, fork } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UploadRejected } from '../../common/errors/domain-errors';
 import { ConcurrencyLimit } from '../../common/concurrency/fair-queue';
+import { forkEntry } from '../../common/entry-points';
 import { AppLogger } from '../../common/logging/app-logger.service';
 import { storageConfig, uploadConfig } from '../../config/configuration';
 import { columnIdent, DuckDbService, quoteIdent, quoteLiteral } from '../../duckdb/duckdb.service';
@@ -44,20 +44,13 @@ function storedExpression(store: ColumnStore, column: string): string {
  * Starts the parse in a child process with its own heap limit. A child, not a worker
  * thread: V8 may abort the whole process when a worker thread reaches its heap limit
  * ("Reached heap limit", measured on a 2.8 MB workbook with 524 MB of shared strings), and a
- * child that dies is only a refused upload. The compiled entry (dist) runs as is; from
- * TypeScript sources (ts-jest, ts-node) the child registers ts-node first.
+ * child that dies is only a refused upload.
  */
 function forkParse(maxHeapMb: number): ChildProcess {
-  const compiled = join(__dirname, `${WORKER_BASENAME}.js`);
-  const fromSource = !existsSync(compiled);
-  const entry = fromSource ? join(__dirname, `${WORKER_BASENAME}.ts`) : compiled;
-  return fork(entry, [], {
-    execArgv: [
-      `--max-old-space-size=${maxHeapMb}`,
-      ...(fromSource ? ['-r', require.resolve('ts-node/register/transpile-only')] : []),
-    ],
+  return forkEntry(__dirname, WORKER_BASENAME, {
+    execArgv: [`--max-old-space-size=${maxHeapMb}`],
     // Nothing in the parse needs the environment, and it holds secrets (the API key).
-    env: fromSource ? { TS_NODE_PROJECT: join(__dirname, '../../../tsconfig.json') } : {},
+    env: {},
     // Parser warnings and V8's out-of-memory report belong to no one.
     stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
     serialization: 'advanced',
