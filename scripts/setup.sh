@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# python3-openpyxl is the tests' reference reader for XLSX (pandas.read_excel).
-APT_PACKAGES=(python3 python3-pandas python3-numpy python3-seccomp python3-openpyxl bubblewrap)
+# python3-openpyxl is the tests' reference reader for XLSX (pandas.read_excel); redis-server
+# backs the distributed shape (REDIS_URL) and the tests start their own on a free port.
+APT_PACKAGES=(python3 python3-pandas python3-numpy python3-seccomp python3-openpyxl bubblewrap redis-server)
 SANDBOX_PYTHON="${SANDBOX_PYTHON:-/usr/bin/python3}"
 
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
@@ -15,7 +16,7 @@ if [ "$node_major" -lt 20 ]; then
 fi
 
 sandbox_ready() {
-  command -v bwrap >/dev/null 2>&1 &&
+  command -v bwrap >/dev/null 2>&1 && command -v redis-server >/dev/null 2>&1 &&
     "$SANDBOX_PYTHON" -c 'import pandas, numpy, seccomp, openpyxl' >/dev/null 2>&1
 }
 
@@ -30,7 +31,7 @@ if ! sandbox_ready; then
     exit 1
   fi
   if ! sandbox_ready; then
-    echo "setup: $SANDBOX_PYTHON still cannot import pandas, numpy, seccomp and openpyxl, or bwrap is missing" >&2
+    echo "setup: $SANDBOX_PYTHON still cannot import pandas, numpy, seccomp and openpyxl, or bwrap or redis-server is missing" >&2
     exit 1
   fi
 fi
