@@ -1,4 +1,3 @@
-import { ExecutionModule } from './execution/execution.module';
 import { Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
@@ -14,6 +13,8 @@ import { CodegenModule } from './codegen/codegen.module';
 import { AppConfigModule } from './config/config.module';
 import { httpConfig } from './config/configuration';
 import { DuckDbModule } from './duckdb/duckdb.module';
+import { ExecutionModule } from './execution/execution.module';
+import { JobWorkerModule } from './execution/job-worker.module';
 import { HealthModule } from './health/health.module';
 import { InstructionsModule } from './instructions/instructions.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -22,9 +23,11 @@ import { StorageModule } from './storage/storage.module';
 import { UploadModule } from './upload/upload.module';
 
 /**
- * The modular monolith. The access log (with the request id) and security headers are
- * Express middleware in app.setup.ts, because they must run before body parsing.
- * Guards run in order: the bearer token first, so rate limits count per token.
+ * The HTTP service without the job runner: an API node of the distributed shape
+ * (REDIS_URL set; workers run the jobs, src/worker.ts). The access log (with the request
+ * id) and security headers are Express middleware in app.setup.ts, because they must run
+ * before body parsing. Guards run in order: the bearer token first, so rate limits count
+ * per token.
  */
 @Module({
   imports: [
@@ -60,4 +63,8 @@ import { UploadModule } from './upload/upload.module';
     { provide: APP_FILTER, useClass: GlobalExceptionFilter },
   ],
 })
+export class ApiModule {}
+
+/** The embedded shape (the default, one `npm start`): the HTTP service and the job runner. */
+@Module({ imports: [ApiModule, JobWorkerModule] })
 export class AppModule {}

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { ConfigType } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { AppModule } from './app.module';
+import { ApiModule, AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { drainOnSignals } from './common/http/graceful-shutdown';
 import { appConfig, httpConfig } from './config/configuration';
@@ -11,11 +11,15 @@ import { InvalidConfigurationError } from './config/environment';
 
 async function bootstrap(): Promise<void> {
   // Validate first so every bad variable is listed in one message, before Nest starts.
-  environment();
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
-    bodyParser: false,
-    bufferLogs: true,
-  });
+  const env = environment();
+  // With REDIS_URL this node only accepts and answers; workers (src/worker.ts) run the jobs.
+  const app = await NestFactory.create<NestExpressApplication>(
+    env.REDIS_URL ? ApiModule : AppModule,
+    {
+      bodyParser: false,
+      bufferLogs: true,
+    },
+  );
   configureApp(app);
   const cfg = app.get<ConfigType<typeof appConfig>>(appConfig.KEY);
   drainOnSignals(app, app.get<ConfigType<typeof httpConfig>>(httpConfig.KEY).shutdownTimeoutMs);

@@ -113,7 +113,9 @@ export const loggingConfig = configArea('logging', (e) => {
     backupCount: e.LOG_BACKUP_COUNT,
     stdout: e.LOG_STDOUT,
     /** Values that must never be written to a log line. */
-    secrets: [e.ANTHROPIC_API_KEY, ...e.API_AUTH_TOKEN].filter((s) => s.length >= 8),
+    secrets: [e.ANTHROPIC_API_KEY, ...e.API_AUTH_TOKEN, redisPassword(e.REDIS_URL)].filter(
+      (s) => s.length >= 8,
+    ),
   };
 });
 
@@ -150,6 +152,15 @@ export const downloadConfig = configArea('download', (e) => {
   return { escapeFormulas: e.DOWNLOAD_ESCAPE_FORMULAS };
 });
 
+/** Where jobs queue and state lives: this process (embedded) or Redis (distributed). */
+export const queueConfig = configArea('queue', (e) => {
+  return {
+    redisUrl: e.REDIS_URL ?? null,
+    keyPrefix: e.REDIS_KEY_PREFIX,
+    stallMs: e.WORKER_STALL_SECONDS * 1000,
+  };
+});
+
 export const allConfigs = [
   appConfig,
   storageConfig,
@@ -163,4 +174,15 @@ export const allConfigs = [
   httpConfig,
   downloadConfig,
   previewConfig,
+  queueConfig,
 ];
+
+/** The password in a redis:// URL (never logged), or ''. */
+function redisPassword(url: string | undefined): string {
+  if (!url) return '';
+  try {
+    return decodeURIComponent(new URL(url).password);
+  } catch {
+    return '';
+  }
+}

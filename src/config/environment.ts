@@ -56,7 +56,7 @@ export type AppEnvironment = (typeof APP_ENVIRONMENTS)[number];
 /** About a century: beyond it a date computed from the TTL stops being a valid Date. */
 const MAX_SECONDS = 100 * 365 * 24 * 3600;
 /** Variables without a default: an empty value means "not set". */
-const OPTIONAL_VARIABLES = ['ENV_FILE_DIR', 'ANTHROPIC_BASE_URL', 'AI_TEMPERATURE'];
+const OPTIONAL_VARIABLES = ['ENV_FILE_DIR', 'ANTHROPIC_BASE_URL', 'AI_TEMPERATURE', 'REDIS_URL'];
 
 /**
  * Every variable the service reads, with its default and allowed range.
@@ -192,6 +192,17 @@ export class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) @Max(86_400) HTTP_REQUEST_TIMEOUT_SECONDS = 300;
   /** An idle keep-alive connection is closed after this. */
   @Transform(toInt) @IsInt() @Min(1) @Max(3600) HTTP_KEEP_ALIVE_TIMEOUT_SECONDS = 5;
+  /**
+   * Set: the distributed shape (scale-out.md): jobs on BullMQ, sessions and jobs in this Redis;
+   * API nodes only accept and answer, `npm run start:worker` runs the jobs.
+   */
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['redis', 'rediss'], require_protocol: true })
+  REDIS_URL?: string;
+  /** Prefix of every Redis key and BullMQ queue of this deployment. */
+  @Matches(/^[A-Za-z0-9:_-]{1,64}$/) REDIS_KEY_PREFIX = 'acb';
+  /** A worker that stops answering loses its job after this; it then ends `error` (BullMQ stall check). */
+  @Transform(toInt) @IsInt() @Min(2) @Max(600) WORKER_STALL_SECONDS = 10;
 }
 
 export class InvalidConfigurationError extends Error {

@@ -1,5 +1,6 @@
 /** What other modules may use of the sandbox: its modules and its ports. */
 export { SandboxModule } from './sandbox.module';
+export { SandboxRunnerModule } from './runner/sandbox-runner.module';
 export { SandboxRunner } from './sandbox-runner';
 export type { SandboxRunRequest, SandboxRunResult } from './sandbox-runner';
 export { CodeChecker } from './code-checker';

@@ -8,9 +8,6 @@ import { CodeChecker } from './code-checker';
 import { ProcessSandbox } from './drivers/process-sandbox';
 import { SandboxLauncher } from './drivers/sandbox-launcher';
 import { SandboxPolicyModule } from './policy/sandbox-policy.module';
-import { SandboxPool } from './pool/sandbox-pool';
-import { PooledSandboxRunner } from './runner/pooled-sandbox-runner';
-import { SandboxRunner } from './sandbox-runner';
 import { SandboxProvider } from './drivers/sandbox-provider';
 import { probeRunner, SandboxSelection, selectSandbox } from './drivers/sandbox-selection';
 import { SandboxStatusProvider } from './sandbox-status';
@@ -19,9 +16,10 @@ import { SANDBOX_SELECTION } from './sandbox.tokens';
 import { SandboxWorkspace } from './sandbox-workspace';
 
 /**
- * Running untrusted Python. Exports three ports: SandboxRunner (run a job), CodeChecker
- * (the static check) and SandboxStatusProvider (isolation, versions, refusal); the
- * drivers, the warm pool, the runner processes and the policy stay inside.
+ * Running untrusted Python. Exports two ports, CodeChecker (the static check) and
+ * SandboxStatusProvider (isolation, versions, refusal); the drivers and the policy stay
+ * inside. Running jobs is SandboxRunnerModule's (only processes that run jobs warm a pool);
+ * it alone uses the driver and workspace exported here.
  */
 @Module({
   imports: [SandboxPolicyModule],
@@ -68,10 +66,8 @@ import { SandboxWorkspace } from './sandbox-workspace';
     },
     SandboxStatusService,
     { provide: SandboxStatusProvider, useExisting: SandboxStatusService },
-    SandboxPool,
-    { provide: SandboxRunner, useClass: PooledSandboxRunner },
     { provide: CodeChecker, useClass: SandboxCodeChecker },
   ],
-  exports: [SandboxRunner, CodeChecker, SandboxStatusProvider],
+  exports: [CodeChecker, SandboxStatusProvider, SandboxProvider, SandboxWorkspace],
 })
 export class SandboxModule {}

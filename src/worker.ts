@@ -1,0 +1,28 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { InvalidConfigurationError } from './config/environment';
+import { environment } from './config/load-environment';
+import { WorkerModule } from './worker.module';
+
+/** `npm run start:worker`: a job worker of the distributed shape (docs: scale-out in README). */
+async function bootstrap(): Promise<void> {
+  const env = environment();
+  if (!env.REDIS_URL) {
+    throw new Error(
+      'A worker takes its jobs from Redis: set REDIS_URL (the same as the API nodes), ' +
+        'or run `npm start` alone, which runs jobs itself',
+    );
+  }
+  const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true });
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  console.log(`AI Code Builder worker taking jobs (${env.APP_ENV})`);
+}
+
+bootstrap().catch((error: unknown) => {
+  const message =
+    error instanceof InvalidConfigurationError || error instanceof Error
+      ? error.message
+      : String(error);
+  console.error(message);
+  process.exit(1);
+});
