@@ -34,6 +34,22 @@ export function jobStoreContract(
       expect(stored).toMatchObject({ status: 'success', finishedAt: 2_000, warnings: ['w'] });
     });
 
+    it('keeps preview rows as null-prototype objects whose keys (`__proto__` too) round-trip', async () => {
+      const row = Object.create(null) as Record<string, number | string>;
+      Object.defineProperty(row, '__proto__', { value: 1, enumerable: true });
+      row.constructor = 'x';
+      await store.create(newJob('j1', 's1', 1_000));
+      await store.update('s1', 'j1', { previewRows: [row] });
+      for (const stored of [await store.get('s1', 'j1'), (await store.list('s1'))[0]]) {
+        const [first] = stored?.previewRows ?? [];
+        expect(Object.getPrototypeOf(first)).toBeNull();
+        expect(Object.entries(first)).toEqual([
+          ['__proto__', 1],
+          ['constructor', 'x'],
+        ]);
+      }
+    });
+
     it('applies updates, answers the new state, and leaves records read earlier as they were', async () => {
       await store.create(newJob('j1', 's1', 1_000));
       const before = await store.get('s1', 'j1');

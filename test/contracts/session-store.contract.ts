@@ -39,6 +39,24 @@ export function sessionStoreContract(
       expect(await store.get('s2')).toBeUndefined();
     });
 
+    it('keeps renamedColumns as a null-prototype map whose keys (`__proto__` too) round-trip', async () => {
+      const renamed = Object.create(null) as Record<string, string>;
+      Object.defineProperty(renamed, '__proto__', { value: 'proto_', enumerable: true });
+      renamed['a b'] = 'a_b';
+      const s = session('s1', 1_000);
+      s.dataset = { ...s.dataset, renamedColumns: renamed };
+      await store.save(s);
+      const stored = (await store.get('s1'))?.dataset.renamedColumns;
+      expect(Object.getPrototypeOf(stored)).toBeNull();
+      expect(Object.entries(stored ?? {})).toEqual([
+        ['__proto__', 'proto_'],
+        ['a b', 'a_b'],
+      ]);
+      const listed = (await store.list())[0].dataset.renamedColumns;
+      expect(Object.getPrototypeOf(listed)).toBeNull();
+      expect(Object.keys(listed ?? {})).toEqual(['__proto__', 'a b']);
+    });
+
     it('is not changed by changing the object it was saved from', async () => {
       const s = session('s1', 1_000);
       await store.save(s);
