@@ -37,7 +37,7 @@ export function jobStoreContract(
     it('keeps preview rows as null-prototype objects whose keys (`__proto__` too) round-trip', async () => {
       const row = Object.create(null) as Record<string, number | string>;
       Object.defineProperty(row, '__proto__', { value: 1, enumerable: true });
-      row.constructor = 'x';
+      Object.defineProperty(row, 'constructor', { value: 'x', enumerable: true });
       await store.create(newJob('j1', 's1', 1_000));
       await store.update('s1', 'j1', { previewRows: [row] });
       for (const stored of [await store.get('s1', 'j1'), (await store.list('s1'))[0]]) {
