@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -77,7 +77,7 @@ describe('start-up sweep after kill -9 (real server processes)', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('removes orphan session folders, uploads under way, spill, export and workspace folders', async () => {
+  it('removes orphan session folders, uploads under way, spill, export and workspace folders; keeps live sessions', async () => {
     const first = await startServer(env);
     cleanup.push(() => first.kill('SIGKILL'));
     const ownWorkspace = (pid: number) =>
@@ -143,6 +143,10 @@ describe('start-up sweep after kill -9 (real server processes)', () => {
     expect(workspaces).toHaveLength(1);
     expect(list(join(env.INBOUND_DIR, session)).length).toBeGreaterThan(0);
 
+    // An orphan: a session folder no stored session owns (its record never written).
+    const orphan = join(env.INBOUND_DIR, '5f0c1a2b-3c4d-4e5f-8a6b-7c8d9e0f1a2b');
+    mkdirSync(orphan);
+    writeFileSync(join(orphan, 'upload.csv'), 'a\n1\n');
     // What must stay: another live process's workspace, and INBOUND_DIR's other folders.
     const livePeer = makeProcessScopedDir(tmpdir(), WORKSPACE_DIR_PREFIX);
     cleanup.push(() => rmSync(livePeer, { recursive: true, force: true }));
@@ -161,7 +165,9 @@ describe('start-up sweep after kill -9 (real server processes)', () => {
 
     const second = await startServer(env);
     cleanup.push(() => second.kill('SIGKILL'));
-    expect(existsSync(join(env.INBOUND_DIR, session))).toBe(false);
+    // The session outlives the server (its record and rows are files in its folder).
+    expect(existsSync(join(env.INBOUND_DIR, session))).toBe(true);
+    expect(existsSync(orphan)).toBe(false);
     expect(list(incoming)).toEqual([]);
     expect(list(exportsDir)).toEqual([]);
     expect(existsSync(join(env.TEMP_DIR, spill[0]))).toBe(false);
@@ -169,7 +175,8 @@ describe('start-up sweep after kill -9 (real server processes)', () => {
     expect(existsSync(workspaces[0])).toBe(false);
     expect(existsSync(livePeer)).toBe(true);
     expect(existsSync(join(env.INBOUND_DIR, 'recipes'))).toBe(true);
-    expect((await fetch(`${base}/sessions/${session}`)).status).toBe(404);
+    expect((await fetch(`${base}/sessions/${session}`)).status).toBe(200);
+    expect((await fetch(`${base}/execute/${session}/${job}`)).status).toBe(200);
 
     second.kill('SIGTERM');
     await new Promise((r) => second.once('exit', r));

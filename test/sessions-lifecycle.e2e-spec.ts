@@ -70,13 +70,16 @@ describe('session expiry, logging and shutdown', () => {
     expect(log).not.toContain(canaryKey);
   });
 
-  it('closes DuckDB and removes its spill folder on shutdown', async () => {
+  it('closes DuckDB and removes its spill folder on shutdown, and keeps sessions for the next start', async () => {
     const tmp = join(t.root, 'tmp');
     expect(readdirSync(tmp).some((d) => d.startsWith('duckdb-spill-'))).toBe(true);
-    await upload();
+    const res = await upload();
+    const id = (res.body as { session_id: string }).session_id;
     await t.app.close();
     expect(readdirSync(tmp).some((d) => d.startsWith('duckdb-spill-'))).toBe(false);
-    expect(readdirSync(join(t.root, 'inbound')).filter((d) => !d.startsWith('.'))).toEqual([]);
+    expect(readdirSync(join(t.root, 'inbound', id)).sort()).toEqual(
+      expect.arrayContaining(['session.json', 'table.parquet']),
+    );
     expect(existsSync(join(t.root, 'logs', 'app.log'))).toBe(true);
   });
 });

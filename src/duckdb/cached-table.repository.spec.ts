@@ -91,4 +91,43 @@ describe('CachedTableRepository (real DuckDB)', () => {
     await tables.drop('gone');
     await expect(tables.describe('gone')).rejects.toThrow();
   });
+
+  it('persists a table to Parquet in row order and puts a view in its place, every type as it was', async () => {
+    await duckdb.run(
+      `CREATE TABLE p AS SELECT * FROM (VALUES
+        (to_microseconds(123456789012::BIGINT), TIMESTAMP_NS '2020-01-01 00:00:00.123456789',
+         18446744073709551615::UBIGINT, TIME '12:34:56.789012', 'x', 1.5::DECIMAL(4,2), 17::HUGEINT),
+        (NULL, NULL, 0::UBIGINT, NULL, NULL, NULL, NULL)) v(c0, c1, c2, c3, c4, c5, c6)`,
+    );
+    const types = await tables.describe('p');
+    const before = await duckdb.queryJson('SELECT * FROM p ORDER BY rowid');
+    const file = join(root, 'p.parquet');
+    await tables.persist('p', file);
+    expect(await tables.describe('p')).toEqual([...types, 'BIGINT']);
+    expect(await duckdb.queryJson('SELECT * EXCLUDE (rowid) FROM p ORDER BY rowid')).toEqual(
+      before,
+    );
+    expect((await duckdb.queryJson('SELECT rowid FROM p')).map((r) => r.rowid)).toEqual([0, 1]);
+    const [view] = await duckdb.queryJson(
+      "SELECT count(*) AS n FROM duckdb_views() WHERE view_name = 'p'",
+    );
+    expect(view.n).toBe(1);
+
+    // Another process (here: the view dropped) attaches the same file and sees the same rows.
+    await tables.drop('p');
+    await expect(duckdb.run('SELECT * FROM p')).rejects.toThrow();
+    await tables.attach('p', file);
+    await tables.attach('p', file);
+    expect(await duckdb.queryJson('SELECT * EXCLUDE (rowid) FROM p ORDER BY rowid')).toEqual(
+      before,
+    );
+    await tables.drop('p');
+  });
+
+  it('drops tables and views alike, and what is already gone', async () => {
+    await duckdb.run('CREATE TABLE d AS SELECT 1 AS c0');
+    await tables.drop('d');
+    await tables.drop('d');
+    await expect(duckdb.run('SELECT * FROM d')).rejects.toThrow();
+  });
 });

@@ -3,7 +3,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { previewConfig } from '../config/configuration';
 import { cutTextSql, rowsWithinBytes, sumSql } from './cell-cut';
-import { columnIdent, DuckDbService, JsonRow, quoteIdent, toJsonRows } from './duckdb.service';
+import {
+  columnIdent,
+  DuckDbService,
+  JsonRow,
+  quoteIdent,
+  quoteLiteral,
+  toJsonRows,
+} from './duckdb.service';
 import { pandasColumn } from './pandas-columns';
 
 /** What a non-text cell counts for in a page's byte budget (its JSON is at most this long). */
@@ -32,6 +39,32 @@ export interface ColumnStats {
   max?: string | null;
   maxLength?: number | null;
 }
+
+/** Parquet key under which a persisted table records its columns' DuckDB types (a JSON array). */
+const TYPES_KEY = 'acb_column_types';
+/** Types a Parquet file gives back exactly as they are; others are stored another way. */
+const PARQUET_EXACT = new Set([
+  'BOOLEAN',
+  'TINYINT',
+  'SMALLINT',
+  'INTEGER',
+  'BIGINT',
+  'UTINYINT',
+  'USMALLINT',
+  'UINTEGER',
+  'UBIGINT',
+  'FLOAT',
+  'DOUBLE',
+  'VARCHAR',
+  'DATE',
+  'TIME',
+  'TIMESTAMP',
+  'TIMESTAMP_NS',
+  'TIMESTAMP WITH TIME ZONE',
+]);
+const SQL_TYPE = /^[A-Z][A-Z0-9_ ]*(\([0-9, ]+\))?$/;
+/** How a persisted table is written (see persist; measured in its docstring). */
+const PARQUET_OPTIONS = `FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${122_880}`;
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v ?? 0));
 const text = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
@@ -108,9 +141,69 @@ export class CachedTableRepository {
     });
   }
 
-  /** Drops a cached table; one that is already gone is fine. */
+  /**
+   * Drops a cached table or view (of this process; the files stay); one already gone is fine.
+   */
   async drop(table: string): Promise<void> {
-    await this.duckdb.run(`DROP TABLE IF EXISTS ${quoteIdent(table)}`);
+    const name = quoteIdent(table);
+    // DROP VIEW fails on a table of that name (and DROP TABLE on a view).
+    await this.duckdb
+      .run(`DROP VIEW IF EXISTS ${name}`)
+      .catch(() => this.duckdb.run(`DROP TABLE IF EXISTS ${name}`));
+  }
+
+  /**
+   * Writes the in-memory table `table` (columns c0.., rows in file order) to the Parquet
+   * file `file` in row order, then puts in its place a view of the same name over the file
+   * (see `attach`), so the rows live on disk and outlast the process. Types Parquet does
+   * not give back exactly are stored another way and read back as they were (INTERVAL as
+   * microseconds: Parquet's interval keeps milliseconds only; others as text); the types
+   * are recorded in the file. The caller removes the file when this fails.
+   */
+  async persist(table: string, file: string): Promise<void> {
+    const types = await this.describe(table);
+    const stored = types.map((type, i) => {
+      const c = columnIdent(i);
+      if (type === 'INTERVAL') return `epoch_us(${c}) AS ${c}`;
+      return PARQUET_EXACT.has(type) ? c : `CAST(${c} AS VARCHAR) AS ${c}`;
+    });
+    const meta = quoteLiteral(JSON.stringify(types));
+    // A plain scan keeps insertion order (preserve_insertion_order, DuckDB's default).
+    await this.duckdb.run(
+      `COPY (SELECT ${stored.join(', ')} FROM ${quoteIdent(table)}) ` +
+        `TO ${quoteLiteral(file)} (${PARQUET_OPTIONS}, KV_METADATA {${TYPES_KEY}: ${meta}})`,
+    );
+    await this.duckdb.run(`DROP TABLE ${quoteIdent(table)}`);
+    await this.attach(table, file);
+  }
+
+  /**
+   * Creates (or replaces) in this process the view `table` over a file written by
+   * `persist`: columns c0.. with their types as they were, then `rowid`, the row's place
+   * in the file (0-based), last so that positional readers see c0.. first.
+   */
+  async attach(table: string, file: string): Promise<void> {
+    const source = quoteLiteral(file);
+    const [meta] = await this.duckdb.queryJson(
+      `SELECT decode(value) AS types FROM parquet_kv_metadata(${source}) ` +
+        `WHERE decode(key) = ${quoteLiteral(TYPES_KEY)}`,
+    );
+    if (!meta) throw new Error(`${file} is not a persisted table (no column types)`);
+    const parsed = JSON.parse(text(meta.types)) as unknown[];
+    const types = Array.isArray(parsed)
+      ? parsed.filter((t): t is string => typeof t === 'string' && SQL_TYPE.test(t))
+      : [];
+    if (types.length !== parsed.length || types.length === 0)
+      throw new Error(`${file} records column types this server cannot read`);
+    const columns = types.map((type, i) => {
+      const c = columnIdent(i);
+      if (type === 'INTERVAL') return `to_microseconds(${c}) AS ${c}`;
+      return PARQUET_EXACT.has(type) ? c : `CAST(${c} AS ${type}) AS ${c}`;
+    });
+    await this.duckdb.run(
+      `CREATE OR REPLACE VIEW ${quoteIdent(table)} AS SELECT ${[...columns, 'file_row_number AS rowid'].join(', ')} ` +
+        `FROM read_parquet(${source}, file_row_number = true)`,
+    );
   }
 
   /**

@@ -1,14 +1,14 @@
 import { Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { AppLogger } from '../common/logging/app-logger.service';
-import { sandboxConfig } from '../config/configuration';
+import { sandboxConfig, storageConfig } from '../config/configuration';
 import { SandboxModule } from '../sandbox';
 import { SessionsModule } from '../sessions/sessions.module';
 import { StorageModule } from '../storage/storage.module';
 import { ExecutionController } from './execution.controller';
 import { ExecutionService } from './execution.service';
 import { InputCache } from './input-cache.service';
-import { InMemoryJobStore } from './jobs/in-memory-job-store';
+import { FileJobStore } from './jobs/file-job-store';
 import { InProcessJobQueue } from './jobs/in-process-job-queue';
 import { JobQueue } from './jobs/job-queue';
 import { JobStore } from './jobs/job-store';
@@ -24,7 +24,13 @@ import { OutputStore } from './output-store.service';
     InputCache,
     OutputStore,
     OutputExportService,
-    { provide: JobStore, useClass: InMemoryJobStore },
+    // The embedded shape: job records live in their session's folder and survive a restart.
+    {
+      provide: JobStore,
+      inject: [storageConfig.KEY, AppLogger],
+      useFactory: (cfg: ConfigType<typeof storageConfig>, logger: AppLogger): JobStore =>
+        new FileJobStore(cfg.inboundDir, (fields) => logger.warn(fields, 'JobStore')),
+    },
     {
       provide: JobQueue,
       inject: [sandboxConfig.KEY, AppLogger],

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { chmod, rename, rm } from 'node:fs/promises';
+import { access, chmod, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDbService } from '../duckdb/duckdb.service';
 import { writeInputFrame } from '../table-transfer/input-frame';
@@ -13,7 +13,8 @@ const INPUT_FILE = 'sandbox-input.bin';
  * Which file holds the session's rows as the sandbox reads them (the input frame,
  * written by table-transfer/input-frame.ts): written once per session into the
  * session folder, then hard-linked into each job's sandbox.
- * The upload never changes, so the file stays valid for the session's life.
+ * The upload never changes, so the file stays valid for the session's life (one written
+ * before a restart is used as it is: it appears only whole, by rename).
  */
 @Injectable()
 export class InputCache {
@@ -40,6 +41,7 @@ export class InputCache {
 
   private async export(session: Session): Promise<string> {
     const final = join(session.dir, INPUT_FILE);
+    if (await exists(final)) return final;
     const partial = `${final}.${randomBytes(4).toString('hex')}.part`;
     const { columns, dtypes, rowCount: rows } = session.dataset;
     try {
@@ -55,4 +57,11 @@ export class InputCache {
     }
     return final;
   }
+}
+
+function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }

@@ -23,7 +23,7 @@ import {
   parquetValue,
   xlsxValue,
 } from './output-columns';
-import { XLSX_MAX_CELL_CHARS } from './output-store.service';
+import { OutputStore, XLSX_MAX_CELL_CHARS } from './output-store.service';
 import { renamedParquet } from '../table-transfer/parquet-footer';
 import { writeXlsx } from './xlsx-export';
 
@@ -110,6 +110,7 @@ export class OutputExportService {
     private readonly executions: ExecutionService,
     private readonly duckdb: DuckDbService,
     private readonly sessions: SessionsService,
+    private readonly outputs: OutputStore,
   ) {
     sessions.onSessionEnd((session) => {
       for (const stream of this.open.get(session.id) ?? [])
@@ -133,6 +134,9 @@ export class OutputExportService {
     }
     if (job.status !== 'success' || !job.outputTable)
       throw new OutputNotAvailable(jobId, job.status);
+    // The output may have been stored by another process, or before a restart.
+    const session = await this.sessions.get(sessionId);
+    await this.outputs.attach(job.outputTable, job.outputSchema, session.dir);
     if (wanted === 'xlsx' && (job.outputRowCount ?? 0) > XLSX_MAX_ROWS) {
       throw new UnusableRequest(
         `The output has more rows than a spreadsheet holds (${XLSX_MAX_ROWS}); use csv or parquet`,

@@ -106,6 +106,8 @@ export class OutputStore {
 
   /** Output file of each view, by view name. */
   private readonly files = new Map<string, string>();
+  /** Views this process has (or is creating), by name. */
+  private readonly attached = new Map<string, Promise<void>>();
 
   /**
    * Stores `frame` as `<dir>/outputs/<table>.parquet` under a view named `table` (rows in
@@ -145,19 +147,10 @@ export class OutputStore {
       } finally {
         await handle.close();
       }
-      const select = columns
-        .map((c, i) =>
-          c.stored === 'date'
-            ? `TRY_CAST(${columnIdent(i)} AS DATE) AS ${columnIdent(i)}`
-            : columnIdent(i),
-        )
-        .join(', ');
       // A view, not a table: DuckDB's in-memory tables held every output in RAM (measured in
       // bench/bounded-results.bench.ts); the file costs memory only while it is read.
-      await this.duckdb.run(
-        `CREATE VIEW ${quoteIdent(table)} AS SELECT file_row_number AS rowid, ${select} ` +
-          `FROM read_parquet(${quoteLiteral(file)}, file_row_number = true)`,
-      );
+      await this.createView(table, file, columns);
+      this.attached.set(table, Promise.resolve());
       await this.learnSpelling(table, columns, warnings);
     } catch (error) {
       await this.drop(table);
@@ -168,6 +161,41 @@ export class OutputStore {
       warnings.splice(WARNINGS_MAX - 1, left, `${left} more notes like these were left out.`);
     }
     return { table, columns, rows: frame.rows, warnings };
+  }
+
+  /**
+   * Gives this process the view `table` of a stored output (once per process; idempotent),
+   * from its job record's `outputTable` and `outputSchema` and the session's folder `dir`:
+   * outputs outlive the process that stored them, and any process sharing INBOUND_DIR can
+   * read them. Call before reading an output (downloads).
+   */
+  attach(table: string, columns: OutputColumn[], dir: string): Promise<void> {
+    let attaching = this.attached.get(table);
+    if (!attaching) {
+      const file = this.fileOf(table, dir);
+      this.files.set(table, file);
+      attaching = this.createView(table, file, columns);
+      this.attached.set(table, attaching);
+      attaching.catch(() => {
+        if (this.attached.get(table) === attaching) this.attached.delete(table);
+      });
+    }
+    return attaching;
+  }
+
+  /** The view over an output's file: `rowid` (file order), then c0.. as stored. */
+  private async createView(table: string, file: string, columns: OutputColumn[]): Promise<void> {
+    const select = columns
+      .map((c, i) =>
+        c.stored === 'date'
+          ? `TRY_CAST(${columnIdent(i)} AS DATE) AS ${columnIdent(i)}`
+          : columnIdent(i),
+      )
+      .join(', ');
+    await this.duckdb.run(
+      `CREATE OR REPLACE VIEW ${quoteIdent(table)} AS SELECT file_row_number AS rowid, ${select} ` +
+        `FROM read_parquet(${quoteLiteral(file)}, file_row_number = true)`,
+    );
   }
 
   /**
@@ -229,8 +257,12 @@ export class OutputStore {
     return Number(row.n);
   }
 
-  /** Removes a stored output: its view and its file. */
+  /**
+   * Removes a stored output: its view and (when this process knows it: it stored or
+   * attached it) its file; the session's folder, which holds the file, goes with the session.
+   */
   async drop(table: string): Promise<void> {
+    this.attached.delete(table);
     await this.duckdb.run(`DROP VIEW IF EXISTS ${quoteIdent(table)}`);
     const file = this.files.get(table);
     this.files.delete(table);

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+
 /** What the upload learned about the file; the contract's UploadResponse fields. */
 export interface DatasetInfo {
   filename: string;
@@ -23,7 +25,11 @@ export interface DatasetInfo {
 export interface Session {
   id: string;
   dataset: DatasetInfo;
-  /** DuckDB table with the uploaded rows (columns c0.., see DatasetInfo), in file order (rowid). */
+  /**
+   * DuckDB view with the uploaded rows (columns c0.., see DatasetInfo), in file order
+   * (rowid), over `<dir>/table.parquet` (sessionTableFile); SessionsService.get attaches it
+   * in the process that asks.
+   */
   table: string;
   /** Folder that holds this session's files; removed with the session. */
   dir: string;
@@ -37,6 +43,13 @@ export interface Session {
 export function sessionTableName(sessionId: string): string {
   return `session_${sessionId.replace(/-/g, '')}`;
 }
+
+/** The session's rows as a Parquet file in its folder (written once, at upload). */
+export function sessionTableFile(session: Pick<Session, 'dir'>): string {
+  return join(session.dir, SESSION_TABLE_FILE);
+}
+
+export const SESSION_TABLE_FILE = 'table.parquet';
 
 /** A job as GET /sessions/{id} lists it; execution answers these (SessionsService.provideJobs). */
 export interface SessionJobSummary {

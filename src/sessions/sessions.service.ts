@@ -8,10 +8,16 @@ import { LimitReached, SessionNotFound } from '../common/errors/domain-errors';
 import { AppLogger } from '../common/logging/app-logger.service';
 import { sessionConfig } from '../config/configuration';
 import { CachedTableRepository } from '../duckdb/cached-table.repository';
-import { DatasetInfo, Session, SessionJobSummary } from './session';
+import {
+  DatasetInfo,
+  Session,
+  SessionJobSummary,
+  sessionTableFile,
+  sessionTableName,
+} from './session';
 import { SessionStore } from './session-store';
 
-/** Called when a session ends (expiry, delete, shutdown) so its owners can let go of it. */
+/** Called when a session ends (expiry, delete) so its owners can let go of it. */
 export type SessionEndListener = (session: Session) => Promise<void> | void;
 
 /** Answers a session's jobs, oldest first, for GET /sessions/{id} (execution registers it). */
@@ -21,8 +27,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SWEEP_NAME = 'session-expiry-sweep';
 
 /**
- * Sessions with a TTL, kept in a SessionStore. Ending one announces it (`onSessionEnd`:
- * execution lets go of its jobs there), then drops the session's table and folder.
+ * Sessions with a TTL, kept in a SessionStore. A session's rows are a Parquet file in its
+ * folder; `get` gives this process a view over it (once per process), so a session outlives
+ * the process that made it. Ending one (expiry, delete) announces it (`onSessionEnd`:
+ * execution lets go of its jobs there), then drops the view and removes the folder.
+ * Shutdown ends none: they are there after a restart (expired ones go at start).
  */
 @Injectable()
 export class SessionsService implements OnModuleInit, OnApplicationShutdown {
@@ -30,6 +39,8 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
   private jobLister: SessionJobLister = async () => [];
   /** Uploads under way per client, each holding a place among its sessions. */
   private readonly pending = new Map<string, number>();
+  /** Sessions whose view this process has (or is creating), by id. */
+  private readonly attached = new Map<string, Promise<void>>();
 
   constructor(
     @Inject(sessionConfig.KEY) private readonly cfg: ConfigType<typeof sessionConfig>,
@@ -40,7 +51,9 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
     private readonly logger: AppLogger,
   ) {}
 
-  onModuleInit(): void {
+  /** Ends the sessions that expired while the server was down, then sweeps on a timer. */
+  async onModuleInit(): Promise<void> {
+    await this.sweepExpired();
     // Expiry is also checked on every lookup; the sweep is what frees disk and memory.
     const everyMs = Math.min(60_000, Math.max(1_000, Math.floor(this.cfg.ttlMs / 10)));
     const timer = setInterval(() => void this.sweepExpired(), everyMs);
@@ -48,10 +61,9 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
     this.scheduler.addInterval(SWEEP_NAME, timer);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Sessions stay (in their store and folders) for the next start; only the timer goes. */
+  onApplicationShutdown(): void {
     if (this.scheduler.doesExist('interval', SWEEP_NAME)) this.scheduler.deleteInterval(SWEEP_NAME);
-    const sessions = await this.store.list();
-    await Promise.all(sessions.map((s) => this.end(s, 'shutdown')));
   }
 
   onSessionEnd(listener: SessionEndListener): void {
@@ -118,6 +130,8 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
       owner,
     };
     await this.store.save(session);
+    // The upload made the view in this process.
+    this.attached.set(id, Promise.resolve());
     this.logger.log(
       { msg: 'session created', session_id: id, rows: dataset.rowCount },
       'SessionsService',
@@ -144,7 +158,10 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
     );
   }
 
-  /** The live session, or SessionNotFound for unknown, malformed or expired ids. */
+  /**
+   * The live session, its view (`session.table`) ready in this process; SessionNotFound
+   * for unknown, malformed or expired ids.
+   */
   async get(id: string): Promise<Session> {
     const session = UUID.test(id) ? await this.store.get(id) : undefined;
     if (!session) throw new SessionNotFound(id);
@@ -152,7 +169,21 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
       void this.end(session, 'expired');
       throw new SessionNotFound(id);
     }
+    await this.attach(session);
     return session;
+  }
+
+  /** Creates this process's view of the session's rows once (from its Parquet file). */
+  private attach(session: Session): Promise<void> {
+    let attaching = this.attached.get(session.id);
+    if (!attaching) {
+      attaching = this.tables.attach(session.table, sessionTableFile(session));
+      this.attached.set(session.id, attaching);
+      attaching.catch(() => {
+        if (this.attached.get(session.id) === attaching) this.attached.delete(session.id);
+      });
+    }
+    return attaching;
   }
 
   async has(id: string): Promise<boolean> {
@@ -170,10 +201,21 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
     await this.end(await this.get(id), 'deleted');
   }
 
+  /**
+   * Ends the expired sessions; drops the views of sessions another process ended. Answers
+   * how many sessions ended.
+   */
   async sweepExpired(): Promise<number> {
     const now = this.clock.now();
-    const expired = (await this.store.list()).filter((s) => s.expiresAt <= now);
+    const sessions = await this.store.list();
+    const expired = sessions.filter((s) => s.expiresAt <= now);
     await Promise.all(expired.map((s) => this.end(s, 'expired')));
+    const stored = new Set(sessions.map((s) => s.id));
+    for (const id of [...this.attached.keys()].filter((id) => !stored.has(id))) {
+      if (await this.store.get(id)) continue; // created since the list was taken
+      this.attached.delete(id);
+      await this.tables.drop(sessionTableName(id)).catch(() => undefined);
+    }
     return expired.length;
   }
 
@@ -186,6 +228,8 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
         this.logger.error(error, { session_id: session.id }, 'SessionsService');
       }
     }
+    await this.attached.get(session.id)?.catch(() => undefined);
+    this.attached.delete(session.id);
     await this.tables.drop(session.table).catch(() => undefined);
     await rm(session.dir, { recursive: true, force: true });
     this.logger.log({ msg: 'session ended', session_id: session.id, reason }, 'SessionsService');

@@ -7,7 +7,7 @@ import { AppLogger } from '../common/logging/app-logger.service';
 import { storageConfig, uploadConfig } from '../config/configuration';
 import { CachedTableRepository } from '../duckdb/cached-table.repository';
 import { Metrics } from '../metrics/metrics.service';
-import { DatasetInfo, Session, sessionTableName } from '../sessions/session';
+import { DatasetInfo, Session, sessionTableFile, sessionTableName } from '../sessions/session';
 import { SessionsService } from '../sessions/sessions.service';
 import { cachedTableSizeSql, StorageBudget } from '../storage/storage-budget.service';
 import { columnIdent, DuckDbService, quoteIdent } from '../duckdb/duckdb.service';
@@ -30,7 +30,10 @@ export interface UploadResult {
   ingestMs: number;
 }
 
-/** Step 1: an uploaded file becomes a session with its rows cached in DuckDB. */
+/**
+ * Step 1: an uploaded file becomes a session: its rows loaded by DuckDB, kept as a Parquet
+ * file in the session's folder (CachedTableRepository.persist).
+ */
 @Injectable()
 export class UploadService {
   private readonly ingesters: Record<string, TableIngester>;
@@ -104,6 +107,11 @@ export class UploadService {
       }
       const cachedTableBytes = await this.cachedTableBytes(table, ingested.columns);
       await this.budget.assertSessionFits(file.size, cachedTableBytes);
+      // The rows move to a Parquet file in the folder (a view in their place): they outlast
+      // the process, and other processes sharing INBOUND_DIR can read them.
+      const persistStarted = performance.now();
+      await this.tables.persist(table, sessionTableFile({ dir }));
+      const persistMs = Math.round(performance.now() - persistStarted);
       const dataset: DatasetInfo = {
         filename,
         fileSizeBytes: file.size,
@@ -124,6 +132,7 @@ export class UploadService {
           columns: columns.length,
           text_bytes: ingested.textBytes,
           cached_table_bytes: cachedTableBytes,
+          persist_ms: persistMs,
           ms: ingestMs,
         },
         'UploadService',

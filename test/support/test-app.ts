@@ -22,7 +22,15 @@ export interface TestApp {
   http: ReturnType<INestApplication['getHttpServer']>;
   root: string;
   prefix: string;
+  /** Closes the app and removes its folders. */
   close(): Promise<void>;
+  /** Closes the app and keeps its folders, for another app on the same root (`options.root`). */
+  stop(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  /** A root left by an earlier app's `stop()`: the new app uses its folders (a restart). */
+  root?: string;
 }
 
 /**
@@ -32,8 +40,9 @@ export interface TestApp {
 export async function startTestApp(
   env: Record<string, string> = {},
   override: (builder: TestingModuleBuilder) => TestingModuleBuilder = (b) => b,
+  options: TestAppOptions = {},
 ): Promise<TestApp> {
-  const root = mkdtempSync(join(tmpdir(), 'acb-test-'));
+  const root = options.root ?? mkdtempSync(join(tmpdir(), 'acb-test-'));
   const vars: Record<string, string> = {
     APP_ENV: 'test',
     INBOUND_DIR: join(root, 'inbound'),
@@ -68,7 +77,7 @@ export async function startTestApp(
   } catch (error) {
     // A start that fails half way may have spawned sandboxes or opened DuckDB: close them.
     await app?.close().catch(() => undefined);
-    rmSync(root, { recursive: true, force: true });
+    if (!options.root) rmSync(root, { recursive: true, force: true });
     throw error;
   }
   const started = app;
@@ -81,6 +90,9 @@ export async function startTestApp(
     async close() {
       await started.close();
       rmSync(root, { recursive: true, force: true });
+    },
+    async stop() {
+      await started.close();
     },
   };
 }
