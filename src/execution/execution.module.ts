@@ -7,7 +7,6 @@ import { SessionsModule } from '../sessions/sessions.module';
 import { StorageModule } from '../storage/storage.module';
 import { ExecutionController } from './execution.controller';
 import { ExecutionService } from './execution.service';
-import { InputCache } from './input-cache.service';
 import { FileJobStore } from './jobs/file-job-store';
 import { InProcessJobQueue } from './jobs/in-process-job-queue';
 import { JobQueue } from './jobs/job-queue';
@@ -15,13 +14,15 @@ import { JobStore } from './jobs/job-store';
 import { OutputExportService } from './output-export.service';
 import { OutputStore } from './output-store.service';
 
-/** Steps 4 and 5: run a transform as a queued, sandboxed job; preview and download its output. */
+/**
+ * Steps 4 and 5, the HTTP side: accept a transform as a queued job, answer its status,
+ * preview and download. Running jobs is JobWorkerModule's.
+ */
 @Module({
   imports: [SandboxModule, SessionsModule, StorageModule],
   controllers: [ExecutionController],
   providers: [
     ExecutionService,
-    InputCache,
     OutputStore,
     OutputExportService,
     // The embedded shape: job records live in their session's folder and survive a restart.
@@ -46,5 +47,6 @@ import { OutputStore } from './output-store.service';
         ),
     },
   ],
+  exports: [JobQueue, JobStore, OutputStore],
 })
 export class ExecutionModule {}

@@ -55,6 +55,7 @@ export class JobRunner implements OnApplicationBootstrap {
     const job: JobRecord = { ...record, status: 'running', startedAt: Date.now() };
     await this.jobs.update(session.id, job.id, { status: job.status, startedAt: job.startedAt });
     const started = Date.now();
+    this.logger.log({ msg: 'job started', session_id: session.id, job_id: job.id }, 'JobRunner');
     // Where the time goes, for the log line: input export, sandbox run, storing the output.
     const phases: Record<string, number> = { queued_ms: started - job.createdAt };
     let mark = started;
