@@ -59,12 +59,17 @@ export class InProcessJobQueue extends JobQueue {
   async cancel(scope: CancelScope, reason: string): Promise<QueuedJob[]> {
     const matches = (job: QueuedJob): boolean =>
       scope === 'all' ||
+      scope === 'local' ||
       ('jobId' in scope ? job.jobId === scope.jobId : job.sessionId === scope.sessionId);
     const removed = this.fair.remove(matches);
     const running = [...this.active.values()].filter((a) => matches(a.job));
     for (const a of running) a.controller.abort(reason);
     await Promise.all(running.map((a) => a.done));
     return removed;
+  }
+
+  async workers(): Promise<number> {
+    return 1;
   }
 
   async running(): Promise<RunningJob[]> {

@@ -25,8 +25,19 @@ export interface RunningJob {
  */
 export type JobHandler = (job: QueuedJob, signal: AbortSignal) => Promise<void>;
 
-/** Which jobs to cancel: one job, a session's jobs, or every job. */
-export type CancelScope = { jobId: string } | { sessionId: string } | 'all';
+/**
+ * A job this process's worker was not the one to end: the worker running it stopped (was
+ * killed, or lost Redis for longer than its lock). `reason` is the sentence to record.
+ * Called once per lost job, on whichever worker noticed; never by the in-process adapter.
+ */
+export type LostJobHandler = (job: QueuedJob, reason: string) => Promise<void>;
+
+/**
+ * Which jobs to cancel: one job, a session's jobs, every job (everywhere, for a
+ * distributed queue), or `local`: the jobs this process works on, for its shutdown (in
+ * process that is every job; a distributed queue leaves waiting ones for other workers).
+ */
+export type CancelScope = { jobId: string } | { sessionId: string } | 'all' | 'local';
 
 export interface JobQueueLimits {
   /** Jobs worked on at once (per worker process for a distributed queue). */
@@ -52,8 +63,11 @@ export abstract class JobQueue {
   /** The first cap a job of this owner and session would pass now, or null. */
   abstract limitFor(owner: string, sessionId: string): Promise<QueueLimit | null>;
 
-  /** Starts taking jobs: `handler` runs each in turn. Call once. */
-  abstract process(handler: JobHandler): void;
+  /**
+   * Starts taking jobs: `handler` runs each in turn. Call once. `onLost` hears of jobs
+   * whose worker stopped mid-job (a distributed queue notices within its stall bound).
+   */
+  abstract process(handler: JobHandler, onLost?: LostJobHandler): void;
 
   /**
    * Waiting jobs in `scope` never start (they are answered, for the caller to record);
@@ -66,4 +80,10 @@ export abstract class JobQueue {
 
   /** Jobs waiting to start (a gauge for /metrics; may lag a distributed queue). */
   abstract get size(): number;
+
+  /** Worker processes taking jobs now (/health `queue.workers`); 1 in process. */
+  abstract workers(): Promise<number>;
+
+  /** Lets go of connections and timers (after `cancel('local')` at shutdown). */
+  async close(): Promise<void> {}
 }
