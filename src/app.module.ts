@@ -8,6 +8,7 @@ import { RateLimitGuard } from './auth/rate-limit.guard';
 import { GlobalExceptionFilter } from './common/http/global-exception.filter';
 import { ContractValidationPipe } from './common/http/validation.pipe';
 import { LoggingModule } from './common/logging/logging.module';
+import { RedisModule } from './common/redis/redis.module';
 import { StartupChecks } from './common/startup-checks';
 import { CodegenModule } from './codegen/codegen.module';
 import { AppConfigModule } from './config/config.module';
@@ -34,6 +35,7 @@ import { UploadModule } from './upload/upload.module';
     AppConfigModule,
     LoggingModule,
     MetricsModule,
+    RedisModule,
     ScheduleModule.forRoot(),
     ThrottlerModule.forRootAsync({
       inject: [httpConfig.KEY],

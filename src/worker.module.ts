@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { LoggingModule } from './common/logging/logging.module';
+import { RedisModule } from './common/redis/redis.module';
 import { StartupChecks } from './common/startup-checks';
 import { AppConfigModule } from './config/config.module';
 import { DuckDbModule } from './duckdb/duckdb.module';
@@ -17,6 +18,7 @@ import { MetricsModule } from './metrics/metrics.module';
     AppConfigModule,
     LoggingModule,
     MetricsModule,
+    RedisModule,
     ScheduleModule.forRoot(),
     DuckDbModule,
     JobWorkerModule,

@@ -14,7 +14,21 @@ async function bootstrap(): Promise<void> {
     );
   }
   const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true });
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  // Running jobs are stopped (they end `error`), waiting ones stay queued for other workers.
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
   console.log(`AI Code Builder worker taking jobs (${env.APP_ENV})`);
 }
 

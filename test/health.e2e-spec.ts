@@ -17,6 +17,8 @@ describe('GET /health and HTTP basics', () => {
     expect(res.body.inbound_dir).toContain(t.root);
     expect(['bwrap', 'process']).toContain(res.body.sandbox.isolation);
     expect(res.body.sandbox.pandas).toMatch(/^\d+\.\d+/);
+    // The embedded shape: this process queues and runs the jobs.
+    expect(res.body.queue).toEqual({ kind: 'in-process', workers: 1 });
   });
 
   it('sets security headers and echoes a safe request id', async () => {

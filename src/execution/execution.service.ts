@@ -94,8 +94,10 @@ export class ExecutionService implements BeforeApplicationShutdown {
 
   async beforeApplicationShutdown(): Promise<void> {
     this.closed = true;
-    const waiting = await this.queue.cancel('all', JOB_MESSAGES.shuttingDown);
+    // Only this process's share: a distributed queue's waiting jobs stay for other workers.
+    const waiting = await this.queue.cancel('local', JOB_MESSAGES.shuttingDown);
     await Promise.all(waiting.map((item) => this.failStored(item, JOB_MESSAGES.shuttingDown)));
+    await this.queue.close();
   }
 
   /**

@@ -41,7 +41,29 @@ export class JobRunner implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     // A job starts from whichever request's completion woke the queue: its log lines must
     // not carry that request's id.
-    this.queue.process((item, signal) => requestContext.exit(() => this.run(item, signal)));
+    this.queue.process(
+      (item, signal) => requestContext.exit(() => this.run(item, signal)),
+      (item, reason) => this.lost(item, reason),
+    );
+  }
+
+  /** A job whose worker stopped mid-run (distributed queue): it ends `error` with `reason`. */
+  private async lost(item: QueuedJob, reason: string): Promise<void> {
+    const job = await this.jobs.get(item.sessionId, item.jobId);
+    if (!job || job.status === 'success' || job.status === 'error') return;
+    const finishedAt = Date.now();
+    const executionTimeMs = job.startedAt === null ? null : finishedAt - job.startedAt;
+    await this.jobs.update(item.sessionId, item.jobId, {
+      status: 'error',
+      errorMessage: reason,
+      finishedAt,
+      executionTimeMs,
+    });
+    this.metrics.jobFinished('error', executionTimeMs ?? 0);
+    this.logger.warn(
+      { msg: 'job lost with its worker', session_id: item.sessionId, job_id: item.jobId },
+      'JobRunner',
+    );
   }
 
   /** The queue's handler: runs one job and records its outcome in the job store. */
@@ -111,7 +133,9 @@ export class JobRunner implements OnApplicationBootstrap {
       this.fail(job, signal.aborted ? cancelled() : JOB_MESSAGES.internalError);
     } finally {
       job.executionTimeMs = Date.now() - started;
-      await this.jobs.update(session.id, job.id, outcomeOf(job));
+      // A job reported lost meanwhile (this worker stalled past its lock) keeps that end.
+      const current = await this.jobs.get(session.id, job.id);
+      if (current?.status === 'running') await this.jobs.update(session.id, job.id, outcomeOf(job));
       this.metrics.jobFinished(job.status, job.executionTimeMs);
       this.logger.log(
         {

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
+import { ExecutionModule } from '../execution/execution.module';
 import { SandboxModule } from '../sandbox';
 import { HealthController } from './health.controller';
 
-@Module({ imports: [SandboxModule], controllers: [HealthController] })
+@Module({ imports: [SandboxModule, ExecutionModule], controllers: [HealthController] })
 export class HealthModule {}

@@ -16,6 +16,7 @@ import {
   sessionTableName,
 } from './session';
 import { SessionStore } from './session-store';
+import { SweepLease } from './sweep-lease';
 
 /** Called when a session ends (expiry, delete) so its owners can let go of it. */
 export type SessionEndListener = (session: Session) => Promise<void> | void;
@@ -25,6 +26,8 @@ export type SessionJobLister = (sessionId: string) => Promise<SessionJobSummary[
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SWEEP_NAME = 'session-expiry-sweep';
+/** Longer than a sweep takes; a node that dies holding it blocks others for this long only. */
+const SWEEP_LEASE_MS = 60_000;
 
 /**
  * Sessions with a TTL, kept in a SessionStore. A session's rows are a Parquet file in its
@@ -49,6 +52,7 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
     private readonly clock: Clock,
     private readonly scheduler: SchedulerRegistry,
     private readonly logger: AppLogger,
+    private readonly lease: SweepLease,
   ) {}
 
   /** Ends the sessions that expired while the server was down, then sweeps on a timer. */
@@ -209,14 +213,19 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
     const now = this.clock.now();
     const sessions = await this.store.list();
     const expired = sessions.filter((s) => s.expiresAt <= now);
-    await Promise.all(expired.map((s) => this.end(s, 'expired')));
+    // One node ends them (a lease); ending is once-only anyway (store.delete answers true once).
+    let ended = 0;
+    await this.lease.runExclusive(SWEEP_LEASE_MS, async () => {
+      await Promise.all(expired.map((s) => this.end(s, 'expired')));
+      ended = expired.length;
+    });
     const stored = new Set(sessions.map((s) => s.id));
     for (const id of [...this.attached.keys()].filter((id) => !stored.has(id))) {
       if (await this.store.get(id)) continue; // created since the list was taken
       this.attached.delete(id);
       await this.tables.drop(sessionTableName(id)).catch(() => undefined);
     }
-    return expired.length;
+    return ended;
   }
 
   private async end(session: Session, reason: string): Promise<void> {

@@ -1,17 +1,18 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppLogger } from '../common/logging/app-logger.service';
 import { removeLeftovers } from '../common/process-scoped-dir';
-import { storageConfig } from '../config/configuration';
+import { queueConfig, storageConfig } from '../config/configuration';
 import { SPILL_DIR_PREFIX } from '../duckdb/duckdb.service';
 import { EXPORTS_DIR } from '../execution/output-export.service';
 import { WORKSPACE_DIR_PREFIX } from '../sandbox';
 import { SessionsService } from '../sessions/sessions.service';
 import { incomingDir } from './storage-budget.service';
 
+const DISTRIBUTED_ORPHAN_AGE_MS = 3_600_000;
 const SESSION_DIR = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** What the start-up sweep removed, by kind (paths). */
@@ -34,6 +35,7 @@ export interface SweepReport {
 export class LeftoverSweep implements OnApplicationBootstrap {
   constructor(
     @Inject(storageConfig.KEY) private readonly cfg: ConfigType<typeof storageConfig>,
+    @Inject(queueConfig.KEY) private readonly queue: ConfigType<typeof queueConfig>,
     private readonly sessions: SessionsService,
     private readonly logger: AppLogger,
   ) {}
@@ -72,9 +74,21 @@ export class LeftoverSweep implements OnApplicationBootstrap {
   private async orphanSessionDirs(): Promise<string[]> {
     const live = new Set((await this.sessions.liveSessions()).map((s) => s.id));
     const entries = await readdir(this.cfg.inboundDir, { withFileTypes: true }).catch(() => []);
-    const orphans = entries
+    const candidates = entries
       .filter((e) => e.isDirectory() && SESSION_DIR.test(e.name) && !live.has(e.name))
       .map((e) => join(this.cfg.inboundDir, e.name));
+    // Distributed, another node may be writing a folder for an upload under way (its session
+    // is stored last): only folders untouched for an hour are orphans there.
+    const cutoff = this.queue.redisUrl ? Date.now() - DISTRIBUTED_ORPHAN_AGE_MS : Infinity;
+    const ages = await Promise.all(
+      candidates.map((dir) =>
+        stat(dir).then(
+          (s) => s.mtimeMs,
+          () => -Infinity,
+        ),
+      ),
+    );
+    const orphans = candidates.filter((_, i) => ages[i] < cutoff);
     await Promise.all(orphans.map((dir) => rm(dir, { recursive: true, force: true })));
     return orphans;
   }

@@ -70,6 +70,7 @@ export async function startRedis(): Promise<TestRedis> {
       lazyConnect: true,
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
+      disconnectTimeout: 0,
     });
     client.on('error', () => undefined);
     try {
