@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { exitOnStartFailure } from './common/startup-checks';
 import { ConfigType } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
@@ -7,7 +8,6 @@ import { configureApp } from './app.setup';
 import { drainOnSignals } from './common/http/graceful-shutdown';
 import { appConfig, httpConfig } from './config/configuration';
 import { environment } from './config/load-environment';
-import { InvalidConfigurationError } from './config/environment';
 
 async function bootstrap(): Promise<void> {
   // Validate first so every bad variable is listed in one message, before Nest starts.
@@ -27,11 +27,4 @@ async function bootstrap(): Promise<void> {
   console.log(`AI Code Builder listening on http://${cfg.host}:${cfg.port} (${cfg.env})`);
 }
 
-bootstrap().catch((error: unknown) => {
-  const message =
-    error instanceof InvalidConfigurationError || error instanceof Error
-      ? error.message
-      : String(error);
-  console.error(message);
-  process.exit(1);
-});
+bootstrap().catch(exitOnStartFailure);

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
+import { exitOnStartFailure } from './common/startup-checks';
 import { NestFactory } from '@nestjs/core';
-import { InvalidConfigurationError } from './config/environment';
 import { environment } from './config/load-environment';
 import { WorkerModule } from './worker.module';
 
@@ -32,11 +32,4 @@ async function bootstrap(): Promise<void> {
   console.log(`AI Code Builder worker taking jobs (${env.APP_ENV})`);
 }
 
-bootstrap().catch((error: unknown) => {
-  const message =
-    error instanceof InvalidConfigurationError || error instanceof Error
-      ? error.message
-      : String(error);
-  console.error(message);
-  process.exit(1);
-});
+bootstrap().catch(exitOnStartFailure);

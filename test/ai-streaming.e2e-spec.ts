@@ -316,7 +316,7 @@ describe('AI endpoints stream from the Messages API (fake upstream, real SDK)', 
   it('ends with an error event, not a dropped connection, when preparing the prompt fails', async () => {
     const broken = await uploadCsv(t, CSV);
     const { table } = await t.app.get(SessionsService).get(broken);
-    await t.app.get(DuckDbService).run(`DROP TABLE ${quoteIdent(table)}`);
+    await t.app.get(DuckDbService).run(`DROP VIEW ${quoteIdent(table)}`);
     const res = await postSse(t, '/codegen/generate', { session_id: broken, refined_prompt: SPEC });
 
     expect(res.status).toBe(200);

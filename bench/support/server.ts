@@ -74,15 +74,27 @@ const ONE_CLIENT_LIMITS: Record<string, string> = {
   MAX_STREAMS_PER_CLIENT: '1000',
 };
 
-/** Starts the built server (`dist/main.js`) as its own process, as production runs it. */
+export interface ProcessShape {
+  /** `main` (default): the HTTP server; `worker`: a job worker (`dist/worker.js`). */
+  entry?: 'main' | 'worker';
+  /** Folders to share with other processes (INBOUND_DIR, TEMP_DIR under it); kept on stop. */
+  root?: string;
+}
+
+/**
+ * Starts the built server (`dist/main.js`), or a worker, as its own process, as production
+ * runs it. A server is ready when /health answers, a worker when it prints its start line.
+ */
 export async function startServer(
   env: Record<string, string> = {},
   nodeArgs: string[] = [],
+  shape: ProcessShape = {},
 ): Promise<BenchServer> {
   ensureFreshBuild();
-  const root = mkdtempSync(join(tmpdir(), 'acb-bench-'));
+  const entry = shape.entry ?? 'main';
+  const root = shape.root ?? mkdtempSync(join(tmpdir(), 'acb-bench-'));
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, `dist/${entry}.js`], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -92,16 +104,23 @@ export async function startServer(
       PORT: String(port),
       INBOUND_DIR: join(root, 'inbound'),
       TEMP_DIR: join(root, 'tmp'),
-      LOG_DIR: join(root, 'logs'),
+      LOG_DIR: join(root, `logs-${entry}-${port}`),
       LOG_STDOUT: 'false',
       LOG_LEVEL: 'warn',
       ...ONE_CLIENT_LIMITS,
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', entry === 'worker' ? 'pipe' : 'ignore', 'inherit'],
   });
+  let stdout = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
+    if (entry === 'worker') {
+      if (stdout.includes('worker taking jobs')) break;
+      await new Promise((r) => setTimeout(r, 100));
+      continue;
+    }
     try {
       if ((await fetch(`${url}/health`)).ok) break;
     } catch {
@@ -124,7 +143,7 @@ export async function startServer(
           : new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
-      rmSync(root, { recursive: true, force: true });
+      if (!shape.root) rmSync(root, { recursive: true, force: true });
     },
   };
 }

@@ -47,3 +47,9 @@ export class StartupChecks implements OnModuleInit {
     }
   }
 }
+
+/** Ends a process (server or worker) whose start failed: the reason on stderr, exit 1. */
+export function exitOnStartFailure(error: unknown): never {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+}

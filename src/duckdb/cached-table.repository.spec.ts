@@ -1,5 +1,5 @@
 import { ConfigType } from '@nestjs/config';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppLogger } from '../common/logging/app-logger.service';
@@ -122,6 +122,24 @@ describe('CachedTableRepository (real DuckDB)', () => {
       before,
     );
     await tables.drop('p');
+  });
+
+  it('splits a wide table across files by column and reads it back whole, in row order', async () => {
+    const select = Array.from({ length: 600 }, (_, i) => `range * ${i} AS c${i}`).join(', ');
+    await duckdb.run(`CREATE TABLE w AS SELECT ${select} FROM range(3000)`);
+    const file = join(root, 'w.parquet');
+    await tables.persist('w', file);
+    expect(
+      readdirSync(root)
+        .filter((f) => f.startsWith('w.parquet'))
+        .sort(),
+    ).toEqual(['w.parquet', 'w.parquet.1', 'w.parquet.2']);
+    const [check] = await duckdb.queryJson(
+      'SELECT count(*) AS n, bool_and(c599 = rowid * 599 AND c300 = rowid * 300) AS ok FROM w',
+    );
+    expect(check).toEqual({ n: 3000, ok: true });
+    expect((await tables.describe('w')).length).toBe(601);
+    await tables.drop('w');
   });
 
   it('drops tables and views alike, and what is already gone', async () => {

@@ -42,6 +42,12 @@ export interface ColumnStats {
 
 /** Parquet key under which a persisted table records its columns' DuckDB types (a JSON array). */
 const TYPES_KEY = 'acb_column_types';
+/**
+ * Columns per Parquet file of a persisted table: DuckDB's writer pins a 256 KiB block per
+ * column while it writes, so 3,000 columns already pass a 512 MB memory limit (measured);
+ * wider tables are split across files by column and read back side by side.
+ */
+const PART_COLUMNS = 256;
 /** Types a Parquet file gives back exactly as they are; others are stored another way. */
 const PARQUET_EXACT = new Set([
   'BOOLEAN',
@@ -162,30 +168,31 @@ export class CachedTableRepository {
    */
   async persist(table: string, file: string): Promise<void> {
     const types = await this.describe(table);
-    const stored = types.map((type, i) => {
-      const c = columnIdent(i);
-      if (type === 'INTERVAL') return `epoch_us(${c}) AS ${c}`;
-      return PARQUET_EXACT.has(type) ? c : `CAST(${c} AS VARCHAR) AS ${c}`;
-    });
     const meta = quoteLiteral(JSON.stringify(types));
-    // A plain scan keeps insertion order (preserve_insertion_order, DuckDB's default).
-    await this.duckdb.run(
-      `COPY (SELECT ${stored.join(', ')} FROM ${quoteIdent(table)}) ` +
-        `TO ${quoteLiteral(file)} (${PARQUET_OPTIONS}, KV_METADATA {${TYPES_KEY}: ${meta}})`,
-    );
+    for (let part = 0; part * PART_COLUMNS < types.length; part++) {
+      const stored = types.slice(part * PART_COLUMNS, (part + 1) * PART_COLUMNS).map((type, j) => {
+        const c = columnIdent(part * PART_COLUMNS + j);
+        if (type === 'INTERVAL') return `epoch_us(${c}) AS ${c}`;
+        return PARQUET_EXACT.has(type) ? c : `CAST(${c} AS VARCHAR) AS ${c}`;
+      });
+      // A plain scan keeps insertion order (preserve_insertion_order, DuckDB's default).
+      await this.duckdb.run(
+        `COPY (SELECT ${stored.join(', ')} FROM ${quoteIdent(table)}) ` +
+          `TO ${quoteLiteral(partFile(file, part))} (${PARQUET_OPTIONS}, KV_METADATA {${TYPES_KEY}: ${meta}})`,
+      );
+    }
     await this.duckdb.run(`DROP TABLE ${quoteIdent(table)}`);
     await this.attach(table, file);
   }
 
   /**
-   * Creates (or replaces) in this process the view `table` over a file written by
+   * Creates (or replaces) in this process the view `table` over the file(s) written by
    * `persist`: columns c0.. with their types as they were, then `rowid`, the row's place
    * in the file (0-based), last so that positional readers see c0.. first.
    */
   async attach(table: string, file: string): Promise<void> {
-    const source = quoteLiteral(file);
     const [meta] = await this.duckdb.queryJson(
-      `SELECT decode(value) AS types FROM parquet_kv_metadata(${source}) ` +
+      `SELECT decode(value) AS types FROM parquet_kv_metadata(${quoteLiteral(file)}) ` +
         `WHERE decode(key) = ${quoteLiteral(TYPES_KEY)}`,
     );
     if (!meta) throw new Error(`${file} is not a persisted table (no column types)`);
@@ -196,13 +203,20 @@ export class CachedTableRepository {
     if (types.length !== parsed.length || types.length === 0)
       throw new Error(`${file} records column types this server cannot read`);
     const columns = types.map((type, i) => {
-      const c = columnIdent(i);
-      if (type === 'INTERVAL') return `to_microseconds(${c}) AS ${c}`;
-      return PARQUET_EXACT.has(type) ? c : `CAST(${c} AS ${type}) AS ${c}`;
+      const c = `p${Math.floor(i / PART_COLUMNS)}.${columnIdent(i)}`;
+      if (type === 'INTERVAL') return `to_microseconds(${c}) AS ${columnIdent(i)}`;
+      return PARQUET_EXACT.has(type)
+        ? `${c} AS ${columnIdent(i)}`
+        : `CAST(${c} AS ${type}) AS ${columnIdent(i)}`;
     });
+    const parts = Array.from({ length: Math.ceil(types.length / PART_COLUMNS) }, (_, part) =>
+      part === 0
+        ? `read_parquet(${quoteLiteral(file)}, file_row_number = true) p0`
+        : `read_parquet(${quoteLiteral(partFile(file, part))}) p${part}`,
+    );
     await this.duckdb.run(
-      `CREATE OR REPLACE VIEW ${quoteIdent(table)} AS SELECT ${[...columns, 'file_row_number AS rowid'].join(', ')} ` +
-        `FROM read_parquet(${source}, file_row_number = true)`,
+      `CREATE OR REPLACE VIEW ${quoteIdent(table)} AS SELECT ${[...columns, 'p0.file_row_number AS rowid'].join(', ')} ` +
+        `FROM ${parts.join(' POSITIONAL JOIN ')}`,
     );
   }
 
@@ -266,4 +280,9 @@ export class CachedTableRepository {
       list.sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
     return lists;
   }
+}
+
+/** The file of a persisted table's `part`-th group of columns: `file` itself, then `<file>.<part>`. */
+function partFile(file: string, part: number): string {
+  return part === 0 ? file : `${file}.${part}`;
 }

@@ -1,0 +1,156 @@
+/**
+ * The distributed shape against the embedded one (issue 10), built servers on this machine:
+ *   (a) a small job's latency (POST /execute to `success` seen by polling), embedded vs
+ *       through BullMQ on Redis with one worker (goal: p50 at most 25 ms more);
+ *   (b) 64 small jobs submitted at once, drained by one worker vs two (each worker takes
+ *       one job at a time, SANDBOX_MAX_CONCURRENCY=1, so the second worker's share shows).
+ * Each side runs in its own processes, one after the other, on the same data.
+ */
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startRedis } from '../test/support/redis-server';
+import { BenchServer, curlUpload, DATA_DIR, percentile, startServer } from './support/server';
+
+const ROWS = 1_000;
+const RUNS = 40;
+const WARMUP = 5;
+const BURST = 64;
+const POLL_MS = 2;
+const CODE = 'def transform(df):\n    return df[df["amount"] > 10]\n';
+
+interface Job {
+  status: string;
+  error_message?: string | null;
+}
+
+async function submit(url: string, session: string): Promise<string> {
+  const res = await fetch(`${url}/api/v1/execute`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ session_id: session, code: CODE }),
+  });
+  const body = (await res.json()) as { job_id?: string };
+  if (!body.job_id) throw new Error(`submit failed: ${JSON.stringify(body)}`);
+  return body.job_id;
+}
+
+async function waitDone(url: string, session: string, job: string): Promise<void> {
+  for (;;) {
+    const body = (await (await fetch(`${url}/api/v1/execute/${session}/${job}`)).json()) as Job;
+    if (body.status === 'error') throw new Error(`job failed: ${body.error_message}`);
+    if (body.status === 'success') return;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+async function session(url: string, csv: string): Promise<string> {
+  const { body } = await curlUpload(url, csv);
+  if (typeof body.session_id !== 'string') throw new Error(`upload: ${JSON.stringify(body)}`);
+  return body.session_id;
+}
+
+/** Sequential small jobs: each one's POST-to-success time, in ms. */
+async function latencies(url: string, csv: string): Promise<number[]> {
+  const id = await session(url, csv);
+  const times: number[] = [];
+  for (let i = 0; i < WARMUP + RUNS; i++) {
+    const started = performance.now();
+    await waitDone(url, id, await submit(url, id));
+    if (i >= WARMUP) times.push(performance.now() - started);
+  }
+  return times;
+}
+
+/** BURST jobs submitted at once (over 8 sessions), until the last is done, in ms. */
+async function drain(url: string, csv: string): Promise<number> {
+  const sessions = await Promise.all(Array.from({ length: 8 }, () => session(url, csv)));
+  const started = performance.now();
+  const jobs = await Promise.all(
+    Array.from({ length: BURST }, async (_, i) => {
+      const id = sessions[i % sessions.length];
+      return { id, job: await submit(url, id) };
+    }),
+  );
+  await Promise.all(jobs.map(({ id, job }) => waitDone(url, id, job)));
+  return performance.now() - started;
+}
+
+/** An API node and `workers` workers on one Redis and shared folders. */
+async function distributed(
+  workers: number,
+  env: Record<string, string>,
+): Promise<{ api: BenchServer; stop: () => Promise<void> }> {
+  const redis = await startRedis();
+  const root = mkdtempSync(join(tmpdir(), 'acb-bench-dist-'));
+  const shared = { ...env, REDIS_URL: redis.url };
+  const api = await startServer(shared, [], { root });
+  const started = await Promise.all(
+    Array.from({ length: workers }, () => startServer(shared, [], { entry: 'worker', root })),
+  );
+  for (;;) {
+    const health = (await (await fetch(`${api.url}/health`)).json()) as {
+      queue: { workers: number };
+    };
+    if (health.queue.workers === workers) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    api,
+    stop: async () => {
+      await Promise.all([api, ...started].map((p) => p.stop()));
+      await redis.stop();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+const fmt = (ms: number): string => `${ms.toFixed(1)} ms`;
+
+export async function run(): Promise<void> {
+  const csv = join(DATA_DIR, `dist-${ROWS}.csv`);
+  const lines = ['id,amount'];
+  for (let i = 0; i < ROWS; i++) lines.push(`${i},${(i * 7) % 23}`);
+  writeFileSync(csv, `${lines.join('\n')}\n`);
+  console.log(`input: ${csv} (${statSync(csv).size} bytes); ${RUNS} jobs after ${WARMUP} warm-up`);
+  const one = { SANDBOX_MAX_CONCURRENCY: '1', SANDBOX_POOL_SIZE: '1' };
+
+  const embedded = await startServer(one);
+  let embeddedTimes: number[];
+  let embeddedDrain: number;
+  try {
+    embeddedTimes = await latencies(embedded.url, csv);
+    embeddedDrain = await drain(embedded.url, csv);
+  } finally {
+    await embedded.stop();
+  }
+  const single = await distributed(1, one);
+  let bullTimes: number[];
+  let oneWorker: number;
+  try {
+    bullTimes = await latencies(single.api.url, csv);
+    oneWorker = await drain(single.api.url, csv);
+  } finally {
+    await single.stop();
+  }
+  const pair = await distributed(2, one);
+  let twoWorkers: number;
+  try {
+    twoWorkers = await drain(pair.api.url, csv);
+  } finally {
+    await pair.stop();
+  }
+
+  const [e50, e95] = [percentile(embeddedTimes, 50), percentile(embeddedTimes, 95)];
+  const [b50, b95] = [percentile(bullTimes, 50), percentile(bullTimes, 95)];
+  console.log(`  small job, POST to success seen      p50        p95`);
+  console.log(`  embedded (in-process queue)   ${fmt(e50).padStart(11)}${fmt(e95).padStart(11)}`);
+  console.log(`  BullMQ on Redis, one worker   ${fmt(b50).padStart(11)}${fmt(b95).padStart(11)}`);
+  console.log(`  added at p50: ${fmt(b50 - e50)}   (goal: <= 25 ms)`);
+  console.log(`  ${BURST} small jobs at once, one job at a time per worker:`);
+  console.log(`    embedded, one process        ${fmt(embeddedDrain)}`);
+  console.log(`    one worker                   ${fmt(oneWorker)}`);
+  console.log(
+    `    two workers                  ${fmt(twoWorkers)}   (${(oneWorker / twoWorkers).toFixed(2)}x one worker)`,
+  );
+}
