@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { RESTART_CUT_JOB } from '../src/execution/jobs/file-job-store';
@@ -145,5 +145,21 @@ describe('sessions survive a restart (embedded shape: file stores, Parquet table
     expect(existsSync(join(t.root, 'inbound', xlsxId))).toBe(false);
     await request(t.http).get(`${t.prefix}/sessions/${xlsxId}`).expect(404);
     expect(existsSync(join(t.root, 'inbound', csvId, 'table.parquet'))).toBe(true);
+  });
+
+  it('ends, at the next start, a session whose rows never reached their file', async () => {
+    const root = (second ?? first).root;
+    await (second ?? first).stop();
+    const t = await startTestApp(env, undefined, { root });
+    second = t;
+    const id = (await upload(t, Buffer.from(CSV), 'lost.csv')).session_id as string;
+    // The Parquet file is written after the answer; a stop waits for it.
+    await t.stop();
+    expect(existsSync(join(root, 'inbound', id, 'table.parquet'))).toBe(true);
+    // As if the process had died between the answer and the write.
+    rmSync(join(root, 'inbound', id, 'table.parquet'));
+    second = await startTestApp(env, undefined, { root });
+    await request(second.http).get(`${second.prefix}/sessions/${id}`).expect(404);
+    expect(existsSync(join(root, 'inbound', id))).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import { DuckDBTypeId } from '@duckdb/node-api';
 import { Inject, Injectable } from '@nestjs/common';
+import { rename } from 'node:fs/promises';
 import { ConfigType } from '@nestjs/config';
 import { previewConfig } from '../config/configuration';
 import { cutTextSql, rowsWithinBytes, sumSql } from './cell-cut';
@@ -160,27 +161,34 @@ export class CachedTableRepository {
 
   /**
    * Writes the in-memory table `table` (columns c0.., rows in file order) to the Parquet
-   * file `file` in row order, then puts in its place a view of the same name over the file
-   * (see `attach`), so the rows live on disk and outlast the process. Types Parquet does
-   * not give back exactly are stored another way and read back as they were (INTERVAL as
-   * microseconds: Parquet's interval keeps milliseconds only; others as text); the types
-   * are recorded in the file. The caller removes the file when this fails.
+   * file `file` in row order (more than PART_COLUMNS columns: one file per group, see
+   * partFile), so the rows outlast the process. With `replace`, the table then gives its
+   * place to a view of the same name over the file (see `attach`); without, it stays as
+   * this process's cache. Each file is written under a temporary name and renamed, `file`
+   * last, so a file at `file` is whole. Types Parquet does not give back exactly are stored
+   * another way and read back as they were (INTERVAL as microseconds: Parquet's interval
+   * keeps milliseconds only; others as text); the types are recorded in the file. The
+   * caller removes the files when this fails.
    */
-  async persist(table: string, file: string): Promise<void> {
+  async persist(table: string, file: string, replace = true): Promise<void> {
     const types = await this.describe(table);
     const meta = quoteLiteral(JSON.stringify(types));
-    for (let part = 0; part * PART_COLUMNS < types.length; part++) {
+    const parts = Math.ceil(types.length / PART_COLUMNS);
+    for (let part = parts - 1; part >= 0; part--) {
       const stored = types.slice(part * PART_COLUMNS, (part + 1) * PART_COLUMNS).map((type, j) => {
         const c = columnIdent(part * PART_COLUMNS + j);
         if (type === 'INTERVAL') return `epoch_us(${c}) AS ${c}`;
         return PARQUET_EXACT.has(type) ? c : `CAST(${c} AS VARCHAR) AS ${c}`;
       });
+      const target = partFile(file, part);
       // A plain scan keeps insertion order (preserve_insertion_order, DuckDB's default).
       await this.duckdb.run(
         `COPY (SELECT ${stored.join(', ')} FROM ${quoteIdent(table)}) ` +
-          `TO ${quoteLiteral(partFile(file, part))} (${PARQUET_OPTIONS}, KV_METADATA {${TYPES_KEY}: ${meta}})`,
+          `TO ${quoteLiteral(`${target}.tmp`)} (${PARQUET_OPTIONS}, KV_METADATA {${TYPES_KEY}: ${meta}})`,
       );
+      await rename(`${target}.tmp`, target);
     }
+    if (!replace) return;
     await this.duckdb.run(`DROP TABLE ${quoteIdent(table)}`);
     await this.attach(table, file);
   }

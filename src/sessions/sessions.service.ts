@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { Clock } from '../common/clock/clock';
 import { LimitReached, SessionNotFound } from '../common/errors/domain-errors';
 import { AppLogger } from '../common/logging/app-logger.service';
@@ -55,9 +55,23 @@ export class SessionsService implements OnModuleInit, OnApplicationShutdown {
     private readonly lease: SweepLease,
   ) {}
 
-  /** Ends the sessions that expired while the server was down, then sweeps on a timer. */
+  /**
+   * Ends the sessions that expired while the server was down, and those whose rows never
+   * reached their file (a stop between an upload's answer and its Parquet write, see
+   * UploadService), then sweeps on a timer.
+   */
   async onModuleInit(): Promise<void> {
     await this.sweepExpired();
+    for (const session of await this.liveSessions()) {
+      const file = sessionTableFile(session);
+      if (
+        !(await stat(file).then(
+          () => true,
+          () => false,
+        ))
+      )
+        await this.end(session, 'rows lost');
+    }
     // Expiry is also checked on every lookup; the sweep is what frees disk and memory.
     const everyMs = Math.min(60_000, Math.max(1_000, Math.floor(this.cfg.ttlMs / 10)));
     const timer = setInterval(() => void this.sweepExpired(), everyMs);

@@ -1,10 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { UploadRejected } from '../common/errors/domain-errors';
 import { AppLogger } from '../common/logging/app-logger.service';
-import { storageConfig, uploadConfig } from '../config/configuration';
+import { queueConfig, storageConfig, uploadConfig } from '../config/configuration';
 import { CachedTableRepository } from '../duckdb/cached-table.repository';
 import { Metrics } from '../metrics/metrics.service';
 import { DatasetInfo, Session, sessionTableFile, sessionTableName } from '../sessions/session';
@@ -32,15 +32,20 @@ export interface UploadResult {
 
 /**
  * Step 1: an uploaded file becomes a session: its rows loaded by DuckDB, kept as a Parquet
- * file in the session's folder (CachedTableRepository.persist).
+ * file in the session's folder (CachedTableRepository.persist). Embedded, the file is written
+ * after the answer and the in-memory table stays as this process's cache; distributed, it is
+ * written first and replaces the table, since any node may read the session next.
  */
 @Injectable()
-export class UploadService {
+export class UploadService implements BeforeApplicationShutdown {
   private readonly ingesters: Record<string, TableIngester>;
+  /** Parquet files being written after their upload answered (embedded), by session. */
+  private readonly persisting = new Map<string, Promise<void>>();
 
   constructor(
     @Inject(uploadConfig.KEY) private readonly cfg: ConfigType<typeof uploadConfig>,
     @Inject(storageConfig.KEY) private readonly storage: ConfigType<typeof storageConfig>,
+    @Inject(queueConfig.KEY) private readonly queue: ConfigType<typeof queueConfig>,
     private readonly sessions: SessionsService,
     private readonly tables: CachedTableRepository,
     private readonly logger: AppLogger,
@@ -107,11 +112,8 @@ export class UploadService {
       }
       const cachedTableBytes = await this.cachedTableBytes(table, ingested.columns);
       await this.budget.assertSessionFits(file.size, cachedTableBytes);
-      // The rows move to a Parquet file in the folder (a view in their place): they outlast
-      // the process, and other processes sharing INBOUND_DIR can read them.
-      const persistStarted = performance.now();
-      await this.tables.persist(table, sessionTableFile({ dir }));
-      const persistMs = Math.round(performance.now() - persistStarted);
+      const distributed = this.queue.redisUrl !== null;
+      if (distributed) await this.tables.persist(table, sessionTableFile({ dir }));
       const dataset: DatasetInfo = {
         filename,
         fileSizeBytes: file.size,
@@ -132,18 +134,52 @@ export class UploadService {
           columns: columns.length,
           text_bytes: ingested.textBytes,
           cached_table_bytes: cachedTableBytes,
-          persist_ms: persistMs,
           ms: ingestMs,
         },
         'UploadService',
       );
       this.metrics.uploadIngested(extension, file.size, dataset.rowCount);
-      return { session: await this.sessions.create(id, dataset, table, dir, owner), ingestMs };
+      const session = await this.sessions.create(id, dataset, table, dir, owner);
+      if (!distributed) this.persistLater(session);
+      return { session, ingestMs };
     } catch (error) {
       await this.tables.drop(table).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
       throw error;
     }
+  }
+
+  /** A stop waits for the files under way, so the sessions they belong to survive it. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.persisting.values());
+  }
+
+  /**
+   * Writes the session's rows to its folder after the upload answered (embedded shape); a
+   * session whose file is missing at the next start is ended then (SessionsService).
+   */
+  private persistLater(session: Session): void {
+    const started = performance.now();
+    const done = this.tables
+      .persist(session.table, sessionTableFile(session), false)
+      .then(
+        () =>
+          this.logger.log(
+            {
+              msg: 'upload persisted',
+              session_id: session.id,
+              ms: Math.round(performance.now() - started),
+            },
+            'UploadService',
+          ),
+        async (error: unknown) => {
+          // Ended meanwhile (its folder went): nothing to keep.
+          if (await this.sessions.has(session.id))
+            this.logger.error(error, { session_id: session.id }, 'UploadService');
+        },
+      )
+      .finally(() => this.persisting.delete(session.id));
+    this.persisting.set(session.id, done);
   }
 
   /** The session's input cache size, measured on its cached table (see cachedTableSizeSql). */
