@@ -6,10 +6,10 @@
  *       one job at a time, SANDBOX_MAX_CONCURRENCY=1, so the second worker's share shows).
  * Each side runs in its own processes, one after the other, on the same data.
  */
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRedis } from '../test/support/redis-server';
+import { sharedDirs } from '../test/support/server-process';
 import { BenchServer, curlUpload, DATA_DIR, percentile, startServer } from './support/server';
 
 const ROWS = 1_000;
@@ -85,11 +85,11 @@ async function distributed(
   env: Record<string, string>,
 ): Promise<{ api: BenchServer; stop: () => Promise<void> }> {
   const redis = await startRedis();
-  const root = mkdtempSync(join(tmpdir(), 'acb-bench-dist-'));
+  const dirs = sharedDirs();
   const shared = { ...env, REDIS_URL: redis.url };
-  const api = await startServer(shared, [], { root });
+  const api = await startServer(shared, [], { dirs });
   const started = await Promise.all(
-    Array.from({ length: workers }, () => startServer(shared, [], { entry: 'worker', root })),
+    Array.from({ length: workers }, () => startServer(shared, [], { entry: 'worker', dirs })),
   );
   for (;;) {
     const health = (await (await fetch(`${api.url}/health`)).json()) as {
@@ -103,7 +103,7 @@ async function distributed(
     stop: async () => {
       await Promise.all([api, ...started].map((p) => p.stop()));
       await redis.stop();
-      rmSync(root, { recursive: true, force: true });
+      dirs.remove();
     },
   };
 }

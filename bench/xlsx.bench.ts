@@ -13,7 +13,6 @@
  *   main before the bounds (measured on e0f0edb with this file, the same way).
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { existsSync, mkdirSync, openAsBlob, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SaxesParser } from 'saxes';
@@ -298,22 +297,6 @@ const HIGH_RATIO_BEFORE = {
   two: { peakMb: 3500, answers: '200, 200' },
 };
 
-/** VmRSS of a process and all its descendants, in MB. */
-function treeRssMb(pid: number): number {
-  let kb = 0;
-  try {
-    kb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
-      for (const child of children.split(/\s+/).filter(Boolean))
-        kb += treeRssMb(Number(child)) * 1024;
-    }
-  } catch {
-    // The process ended while it was read.
-  }
-  return kb / 1024;
-}
-
 /** The issue-9 workbook uploaded once, then twice at once: peak memory and answers. */
 async function highRatio(): Promise<void> {
   const path = join(DATA_DIR, 'high-ratio-524mb-shared-strings.xlsx');
@@ -329,10 +312,10 @@ async function highRatio(): Promise<void> {
     // No warm sandboxes, so that the figure is the server's and its parses'.
     const server = await startServer({ SANDBOX_POOL_SIZE: '0' });
     try {
-      const baseMb = treeRssMb(server.pid);
+      const baseMb = server.treeRssBytes() / MB;
       let peakMb = baseMb;
       const sampler = setInterval(
-        () => (peakMb = Math.max(peakMb, treeRssMb(server.pid))),
+        () => (peakMb = Math.max(peakMb, server.treeRssBytes() / MB)),
         SERVER_RSS_SAMPLE_MS,
       );
       const answers = await Promise.all(

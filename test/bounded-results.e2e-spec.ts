@@ -8,17 +8,12 @@
  * what it was before the first (main before the change: +2,257 MB, see
  * bench/bounded-results.bench.ts).
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import * as XLSX from 'xlsx';
 import { cutText } from '../src/duckdb/cell-cut';
+import { ServerProcess, startServerProcess } from './support/server-process';
 
-const ROOT = resolve(__dirname, '..');
-const START_TIMEOUT_MS = 90_000;
+const MB = 1024 * 1024;
 const CAP = 10_000;
 /** The stated bound: RSS after 20 jobs minus RSS before the first. */
 const RSS_BOUND_MB = 300;
@@ -35,88 +30,6 @@ def transform(df):
 const LONG_UPLOADED = 'é🎉'.repeat(15_000);
 
 jest.setTimeout(600_000);
-
-interface ChildServer {
-  url: string;
-  child: ChildProcess;
-  rssMb(): number;
-  stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once('error', fail);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => done(port));
-    });
-  });
-}
-
-async function startServer(): Promise<ChildServer> {
-  const root = mkdtempSync(join(tmpdir(), 'acb-bounded-'));
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    ['-r', require.resolve('ts-node/register/transpile-only'), 'src/main.ts'],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        APP_ENV: 'test',
-        ENV_FILE_DIR: root,
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        INBOUND_DIR: join(root, 'inbound'),
-        TEMP_DIR: join(root, 'tmp'),
-        LOG_DIR: join(root, 'logs'),
-        LOG_STDOUT: 'false',
-        LOG_LEVEL: 'warn',
-        SANDBOX_MAX_RESULT_MB: '256',
-        SANDBOX_MAX_MEMORY_MB: '2048',
-        SANDBOX_TIMEOUT_SECONDS: '120',
-        PREVIEW_MAX_CELL_CHARS: String(CAP),
-        RATE_LIMIT_EXECUTE_MAX: '1000000',
-        RATE_LIMIT_UPLOAD_MAX: '1000000',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  const started = Date.now();
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the server exited at start: ${stderr}`);
-    try {
-      if ((await fetch(`${url}/health`)).ok) break;
-    } catch {
-      // Not listening yet.
-    }
-    if (Date.now() - started > START_TIMEOUT_MS) {
-      child.kill('SIGKILL');
-      throw new Error(`the server did not start: ${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    url,
-    child,
-    rssMb: () => {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
-    },
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(root, { recursive: true, force: true });
-    },
-  };
-}
 
 type Json = Record<string, unknown>;
 
@@ -136,20 +49,30 @@ async function runJob(url: string, session: string): Promise<Json> {
 }
 
 describe('bounded job results (issue 9)', () => {
-  let server: ChildServer;
+  let server: ServerProcess;
   let session: string;
   /** RSS before any job, in MB. */
   let baseline: number;
 
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServerProcess({
+      env: {
+        LOG_LEVEL: 'warn',
+        SANDBOX_MAX_RESULT_MB: '256',
+        SANDBOX_MAX_MEMORY_MB: '2048',
+        SANDBOX_TIMEOUT_SECONDS: '120',
+        PREVIEW_MAX_CELL_CHARS: String(CAP),
+        RATE_LIMIT_EXECUTE_MAX: '1000000',
+        RATE_LIMIT_UPLOAD_MAX: '1000000',
+      },
+    });
     const form = new FormData();
     const csv = `id,text\n1,${LONG_UPLOADED}\n2,short\n`;
     form.append('file', new Blob([csv], { type: 'text/csv' }), 'long.csv');
     const res = await fetch(`${server.url}/api/v1/upload`, { method: 'POST', body: form });
     expect(res.status).toBe(200);
     session = ((await res.json()) as { session_id: string }).session_id;
-    baseline = server.rssMb();
+    baseline = server.rssBytes() / MB;
   });
   afterAll(async () => {
     await server?.stop();
@@ -207,6 +130,6 @@ describe('bounded job results (issue 9)', () => {
       expect(JSON.stringify(job.preview_rows).length).toBeLessThan(CAP * 4 + 200);
     }
     // Stated bound (README "Bounds"); main before the change grew by ~2,257 MB here.
-    expect(server.rssMb() - baseline).toBeLessThan(RSS_BOUND_MB);
+    expect(server.rssBytes() / MB - baseline).toBeLessThan(RSS_BOUND_MB);
   });
 });

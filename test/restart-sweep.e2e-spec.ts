@@ -1,22 +1,18 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { makeProcessScopedDir } from '../src/common/process-scoped-dir';
 import { SPILL_DIR_PREFIX } from '../src/duckdb/duckdb.service';
 import { WORKSPACE_DIR_PREFIX } from '../src/sandbox/sandbox-workspace';
+import {
+  ServerProcess,
+  SharedDirs,
+  sharedDirs,
+  startServerProcess,
+} from './support/server-process';
 
-const REPO = resolve(__dirname, '..');
 const list = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir) : []);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as { port: number };
-  await new Promise((ok) => server.close(ok));
-  return port;
-}
 
 async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, what: string) {
   const until = Date.now() + 90_000;
@@ -28,60 +24,32 @@ async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined
   }
 }
 
-/** The real server (src/main.ts through ts-node) as its own process, on the given folders. */
-async function startServer(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
-    cwd: REPO,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  await eventually(async () => {
-    if (child.exitCode !== null) throw new Error(`server exited: ${stderr}`);
-    const ok = await fetch(`http://127.0.0.1:${env.PORT}/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    return ok ? true : undefined;
-  }, 'the server answers /health');
-  return child;
-}
-
 describe('start-up sweep after kill -9 (real server processes)', () => {
-  let root: string;
-  let env: Record<string, string>;
-  let base: string;
+  let dirs: SharedDirs;
   const cleanup: (() => void)[] = [];
+  /** The real server on `dirs`, restarted on the same folders and port. */
+  const startServer = (port?: number): Promise<ServerProcess> =>
+    startServerProcess({
+      dirs,
+      port,
+      env: { SANDBOX_POOL_SIZE: '1', SANDBOX_MAX_CONCURRENCY: '1' },
+    });
 
-  beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'acb-restart-'));
-    const port = await freePort();
-    env = {
-      APP_ENV: 'test',
-      ENV_FILE_DIR: root,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      INBOUND_DIR: join(root, 'inbound'),
-      TEMP_DIR: join(root, 'tmp'),
-      LOG_DIR: join(root, 'logs'),
-      LOG_STDOUT: 'false',
-      SANDBOX_POOL_SIZE: '1',
-      SANDBOX_MAX_CONCURRENCY: '1',
-    };
-    base = `http://127.0.0.1:${port}/api/v1`;
+  beforeAll(() => {
+    dirs = sharedDirs();
   });
 
   afterAll(() => {
     for (const undo of cleanup.reverse()) undo();
-    rmSync(root, { recursive: true, force: true });
+    dirs.remove();
   });
 
   it('removes orphan session folders, uploads under way, spill, export and workspace folders; keeps live sessions', async () => {
-    const first = await startServer(env);
-    cleanup.push(() => first.kill('SIGKILL'));
+    const first = await startServer();
+    cleanup.push(() => first.child.kill('SIGKILL'));
+    const base = first.api;
     const ownWorkspace = (pid: number) =>
-      [tmpdir(), env.TEMP_DIR].flatMap((dir) =>
+      [tmpdir(), dirs.temp].flatMap((dir) =>
         list(dir)
           .filter((n) => n.startsWith(`${WORKSPACE_DIR_PREFIX}p${pid}s`))
           .map((n) => join(dir, n)),
@@ -116,13 +84,13 @@ describe('start-up sweep after kill -9 (real server processes)', () => {
 
     // A download whose client reads nothing, and an upload that stops half way.
     const download = new Socket();
-    download.connect(Number(env.PORT), '127.0.0.1');
+    download.connect(first.port, '127.0.0.1');
     download.pause();
     download.write(`GET /api/v1/execute/${session}/${job}/output HTTP/1.1\r\nHost: x\r\n\r\n`);
     cleanup.push(() => download.destroy());
     const boundary = 'b0undary';
     const partial = new Socket();
-    partial.connect(Number(env.PORT), '127.0.0.1');
+    partial.connect(first.port, '127.0.0.1');
     partial.write(
       `POST /api/v1/upload HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\n` +
         `Content-Length: 1000000\r\n\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="half.csv"\r\n` +
@@ -130,55 +98,53 @@ describe('start-up sweep after kill -9 (real server processes)', () => {
     );
     cleanup.push(() => partial.destroy());
 
-    const incoming = join(env.INBOUND_DIR, '.incoming');
-    const exportsDir = join(env.TEMP_DIR, 'exports');
+    const incoming = join(dirs.inbound, '.incoming');
+    const exportsDir = join(dirs.temp, 'exports');
     await eventually(() => (list(incoming).length > 0 ? true : undefined), 'the upload lands');
     await eventually(
       () => (list(exportsDir).length > 0 ? true : undefined),
       'the export is written',
     );
-    const spill = list(env.TEMP_DIR).filter((n) => n.startsWith(SPILL_DIR_PREFIX));
-    const workspaces = ownWorkspace(first.pid!);
+    const spill = list(dirs.temp).filter((n) => n.startsWith(SPILL_DIR_PREFIX));
+    const workspaces = ownWorkspace(first.pid);
     expect(spill).toHaveLength(1);
     expect(workspaces).toHaveLength(1);
-    expect(list(join(env.INBOUND_DIR, session)).length).toBeGreaterThan(0);
+    expect(list(join(dirs.inbound, session)).length).toBeGreaterThan(0);
 
     // An orphan: a session folder no stored session owns (its record never written).
-    const orphan = join(env.INBOUND_DIR, '5f0c1a2b-3c4d-4e5f-8a6b-7c8d9e0f1a2b');
+    const orphan = join(dirs.inbound, '5f0c1a2b-3c4d-4e5f-8a6b-7c8d9e0f1a2b');
     mkdirSync(orphan);
     writeFileSync(join(orphan, 'upload.csv'), 'a\n1\n');
     // What must stay: another live process's workspace, and INBOUND_DIR's other folders.
     const livePeer = makeProcessScopedDir(tmpdir(), WORKSPACE_DIR_PREFIX);
     cleanup.push(() => rmSync(livePeer, { recursive: true, force: true }));
-    mkdirSync(join(env.INBOUND_DIR, 'recipes'));
+    mkdirSync(join(dirs.inbound, 'recipes'));
 
-    first.kill('SIGKILL');
-    await new Promise((r) => first.once('exit', r));
+    await first.stop('SIGKILL');
     download.destroy();
     partial.destroy();
     // Nothing cleaned up behind the killed server.
-    expect(list(join(env.INBOUND_DIR, session)).length).toBeGreaterThan(0);
+    expect(list(join(dirs.inbound, session)).length).toBeGreaterThan(0);
     expect(list(incoming).length).toBeGreaterThan(0);
     expect(list(exportsDir).length).toBeGreaterThan(0);
-    expect(existsSync(join(env.TEMP_DIR, spill[0]))).toBe(true);
+    expect(existsSync(join(dirs.temp, spill[0]))).toBe(true);
     expect(existsSync(workspaces[0])).toBe(true);
 
-    const second = await startServer(env);
-    cleanup.push(() => second.kill('SIGKILL'));
+    const second = await startServer(first.port);
+    cleanup.push(() => second.child.kill('SIGKILL'));
     // The session outlives the server (its record and rows are files in its folder).
-    expect(existsSync(join(env.INBOUND_DIR, session))).toBe(true);
+    expect(existsSync(join(dirs.inbound, session))).toBe(true);
     expect(existsSync(orphan)).toBe(false);
     expect(list(incoming)).toEqual([]);
     expect(list(exportsDir)).toEqual([]);
-    expect(existsSync(join(env.TEMP_DIR, spill[0]))).toBe(false);
-    expect(list(env.TEMP_DIR).filter((n) => n.startsWith(SPILL_DIR_PREFIX))).toHaveLength(1);
+    expect(existsSync(join(dirs.temp, spill[0]))).toBe(false);
+    expect(list(dirs.temp).filter((n) => n.startsWith(SPILL_DIR_PREFIX))).toHaveLength(1);
     expect(existsSync(workspaces[0])).toBe(false);
     expect(existsSync(livePeer)).toBe(true);
-    expect(existsSync(join(env.INBOUND_DIR, 'recipes'))).toBe(true);
+    expect(existsSync(join(dirs.inbound, 'recipes'))).toBe(true);
     expect((await fetch(`${base}/sessions/${session}`)).status).toBe(200);
     expect((await fetch(`${base}/execute/${session}/${job}`)).status).toBe(200);
 
-    second.kill('SIGTERM');
-    await new Promise((r) => second.once('exit', r));
+    await second.stop();
   });
 });

@@ -5,15 +5,11 @@
  * normally, new connections are refused, and the process exits 0; a request that outlasts
  * SHUTDOWN_TIMEOUT_SECONDS is cut, a running job is stopped, and the process still exits 0.
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { request as httpRequest, get as httpGet } from 'node:http';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { FakeAnthropic, hangingReply, textReply } from './support/fake-anthropic';
+import { startServerProcess } from './support/server-process';
 
-const ROOT = resolve(__dirname, '..');
 const API_KEY = 'sk-ant-test-shutdown-000000000000';
 const PROMPT = 'Sum the amount per region and keep one row per region, sorted by region.';
 const CSV = 'id,region,amount\n1,north,10.5\n2,south,3\n3,north,7.25\n';
@@ -22,97 +18,8 @@ const CODE_CHUNKS = [
   '    return df.groupby("region", as_index=False)',
   '["amount"].sum()\n',
 ];
-const START_TIMEOUT_MS = 90_000;
 
 jest.setTimeout(240_000);
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-interface ChildServer {
-  url: string;
-  port: number;
-  child: ChildProcess;
-  exited: Promise<Exit>;
-  /** Everything the server wrote to its log files, read after it exited. */
-  logs(): string;
-  cleanup(): void;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once('error', fail);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => done(port));
-    });
-  });
-}
-
-async function startServer(env: Record<string, string>): Promise<ChildServer> {
-  const root = mkdtempSync(join(tmpdir(), 'acb-shutdown-'));
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    ['-r', require.resolve('ts-node/register/transpile-only'), 'src/main.ts'],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        APP_ENV: 'test',
-        ENV_FILE_DIR: root,
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        INBOUND_DIR: join(root, 'inbound'),
-        TEMP_DIR: join(root, 'tmp'),
-        LOG_DIR: join(root, 'logs'),
-        LOG_STDOUT: 'false',
-        LOG_LEVEL: 'info',
-        ...env,
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<Exit>((done) =>
-    child.once('exit', (code, signal) => done({ code, signal })),
-  );
-  const url = `http://127.0.0.1:${port}`;
-  const started = Date.now();
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the server exited at start: ${stderr}`);
-    try {
-      if ((await fetch(`${url}/health`)).ok) break;
-    } catch {
-      // Not listening yet.
-    }
-    if (Date.now() - started > START_TIMEOUT_MS) {
-      child.kill('SIGKILL');
-      throw new Error(`the server did not start: ${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    url,
-    port,
-    child,
-    exited,
-    logs: () => {
-      const dir = join(root, 'logs');
-      return readdirSync(dir)
-        .map((f) => readFileSync(join(dir, f), 'utf8'))
-        .join('\n');
-    },
-    cleanup: () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      rmSync(root, { recursive: true, force: true });
-    },
-  };
-}
 
 async function upload(url: string): Promise<string> {
   const form = new FormData();
@@ -279,10 +186,12 @@ describe('graceful shutdown on SIGTERM', () => {
   beforeEach(() => fake.reset());
 
   it('lets the stream and the upload in flight finish, refuses new connections and exits 0', async () => {
-    const server = await startServer({
-      ANTHROPIC_API_KEY: API_KEY,
-      ANTHROPIC_BASE_URL: fake.url,
-      SHUTDOWN_TIMEOUT_SECONDS: '60',
+    const server = await startServerProcess({
+      env: {
+        ANTHROPIC_API_KEY: API_KEY,
+        ANTHROPIC_BASE_URL: fake.url,
+        SHUTDOWN_TIMEOUT_SECONDS: '60',
+      },
     });
     try {
       const sessionId = await upload(server.url);
@@ -322,15 +231,17 @@ describe('graceful shutdown on SIGTERM', () => {
       expect(children.length).toBeGreaterThan(0);
       expect(children.filter(alive)).toEqual([]);
     } finally {
-      server.cleanup();
+      await server.stop('SIGKILL');
     }
   });
 
   it('cuts a stream that outlasts SHUTDOWN_TIMEOUT_SECONDS, stops a running job and still exits 0', async () => {
-    const server = await startServer({
-      ANTHROPIC_API_KEY: API_KEY,
-      ANTHROPIC_BASE_URL: fake.url,
-      SHUTDOWN_TIMEOUT_SECONDS: '1',
+    const server = await startServerProcess({
+      env: {
+        ANTHROPIC_API_KEY: API_KEY,
+        ANTHROPIC_BASE_URL: fake.url,
+        SHUTDOWN_TIMEOUT_SECONDS: '1',
+      },
     });
     try {
       const sessionId = await upload(server.url);
@@ -355,7 +266,7 @@ describe('graceful shutdown on SIGTERM', () => {
       // The model request was given up too.
       expect(fake.requests[fake.requests.length - 1].aborted).toBe(true);
     } finally {
-      server.cleanup();
+      await server.stop('SIGKILL');
     }
   });
 });

@@ -11,15 +11,11 @@
  *   ACCEPTED_BOUND_MB, what a 2 GB container affords with room to spare;
  * - one cell of 20 million characters: refused, the server keeps serving.
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, openAsBlob, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { openAsBlob, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { HostileKind, writeHostileXlsx } from './support/hostile-xlsx';
+import { ServerProcess, startServerProcess } from './support/server-process';
 
-const ROOT = resolve(__dirname, '..');
-const START_TIMEOUT_MS = 90_000;
 const MB = 1024 * 1024;
 /** Stated bounds: the server and its children together, peak, in MB. */
 const REFUSED_BOUND_MB = 700;
@@ -27,33 +23,6 @@ const ACCEPTED_BOUND_MB = 1500;
 const SAMPLE_MS = 20;
 
 jest.setTimeout(600_000);
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.on('error', fail);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => done(port));
-    });
-  });
-}
-
-/** VmRSS of a process and all its descendants, in MB (0 for those that are gone). */
-function treeRssMb(pid: number): number {
-  let kb = 0;
-  try {
-    kb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
-      for (const child of children.split(/\s+/).filter(Boolean))
-        kb += treeRssMb(Number(child)) * 1024;
-    }
-  } catch {
-    // The process ended while it was read.
-  }
-  return kb / 1024;
-}
 
 /** Regular files under `dir`, recursively. */
 function filesUnder(dir: string): string[] {
@@ -63,63 +32,25 @@ function filesUnder(dir: string): string[] {
 }
 
 describe('XLSX parsing within a memory bound (issue 9)', () => {
-  let root: string;
-  let child: ChildProcess;
-  let url: string;
+  let server: ServerProcess;
 
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'acb-xlsx-bounded-'));
-    const port = await freePort();
-    child = spawn(
-      process.execPath,
-      ['-r', require.resolve('ts-node/register/transpile-only'), 'src/main.ts'],
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          APP_ENV: 'test',
-          ENV_FILE_DIR: root,
-          HOST: '127.0.0.1',
-          PORT: String(port),
-          INBOUND_DIR: join(root, 'inbound'),
-          TEMP_DIR: join(root, 'tmp'),
-          LOG_DIR: join(root, 'logs'),
-          LOG_STDOUT: 'false',
-          LOG_LEVEL: 'warn',
-          // No warm sandboxes: the memory measured is the server's and its parses'.
-          SANDBOX_POOL_SIZE: '0',
-          RATE_LIMIT_UPLOAD_MAX: '1000000',
-        },
-        stdio: ['ignore', 'ignore', 'pipe'],
+    server = await startServerProcess({
+      env: {
+        LOG_LEVEL: 'warn',
+        // No warm sandboxes: the memory measured is the server's and its parses'.
+        SANDBOX_POOL_SIZE: '0',
+        RATE_LIMIT_UPLOAD_MAX: '1000000',
       },
-    );
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    url = `http://127.0.0.1:${port}`;
-    const started = Date.now();
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`the server exited at start: ${stderr}`);
-      try {
-        if ((await fetch(`${url}/health`)).ok) break;
-      } catch {
-        // Not listening yet.
-      }
-      if (Date.now() - started > START_TIMEOUT_MS) throw new Error(`no start: ${stderr}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    });
   });
 
   afterAll(async () => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    rmSync(root, { recursive: true, force: true });
+    await server?.stop();
   });
 
   async function hostile(kind: HostileKind, chars: number): Promise<string> {
-    const path = join(root, `${kind}-${chars}.xlsx`);
+    const path = join(server.dirs.root, `${kind}-${chars}.xlsx`);
     await writeHostileXlsx(path, kind, { chars });
     return path;
   }
@@ -131,7 +62,7 @@ describe('XLSX parsing within a memory bound (issue 9)', () => {
   ): Promise<{ answers: { status: number; body: Record<string, unknown> }[]; peakMb: number }> {
     let peakMb = 0;
     const sampler = setInterval(
-      () => (peakMb = Math.max(peakMb, treeRssMb(child.pid!))),
+      () => (peakMb = Math.max(peakMb, server.treeRssBytes() / MB)),
       SAMPLE_MS,
     );
     try {
@@ -139,7 +70,7 @@ describe('XLSX parsing within a memory bound (issue 9)', () => {
         Array.from({ length: times }, async () => {
           const form = new FormData();
           form.append('file', await openAsBlob(path), 'book.xlsx');
-          const res = await fetch(`${url}/api/v1/upload`, { method: 'POST', body: form });
+          const res = await fetch(`${server.api}/upload`, { method: 'POST', body: form });
           return { status: res.status, body: (await res.json()) as Record<string, unknown> };
         }),
       );
@@ -159,8 +90,8 @@ describe('XLSX parsing within a memory bound (issue 9)', () => {
       );
     }
     expect(peakMb).toBeLessThan(REFUSED_BOUND_MB);
-    expect(filesUnder(join(root, 'inbound'))).toEqual([]);
-    expect((await fetch(`${url}/health`)).status).toBe(200);
+    expect(filesUnder(server.dirs.inbound)).toEqual([]);
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
   });
 
   it('refuses a cell of 20 million characters and keeps serving', async () => {
@@ -170,7 +101,7 @@ describe('XLSX parsing within a memory bound (issue 9)', () => {
     expect(answers[0].body.detail).toMatch(
       /one of its cells holds more than 16 million characters/,
     );
-    expect((await fetch(`${url}/health`)).status).toBe(200);
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
   });
 
   it('reads two workbooks with 120 MB of shared strings each, within the bound', async () => {

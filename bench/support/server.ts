@@ -1,7 +1,7 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync, spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { ServerProcess, SharedDirs, startServerProcess } from '../../test/support/server-process';
 
 export const ROOT = resolve(__dirname, '../..');
 export const DATA_DIR = join(ROOT, 'bench', '.data');
@@ -52,13 +52,8 @@ export function curlUpload(url: string, path: string): Promise<CurlUpload> {
   });
 }
 
-export interface BenchServer {
-  url: string;
-  pid: number;
-  /** Resident set size of the server process, in bytes. */
-  rssBytes(): number;
-  stop(): Promise<void>;
-}
+/** The built server or worker: `url`, `pid`, `rssBytes()`, `treeRssBytes()`, `stop()`. */
+export type BenchServer = ServerProcess;
 
 /**
  * A bench is one client (127.0.0.1) doing what many would: the per-client rate limits and
@@ -77,13 +72,14 @@ const ONE_CLIENT_LIMITS: Record<string, string> = {
 export interface ProcessShape {
   /** `main` (default): the HTTP server; `worker`: a job worker (`dist/worker.js`). */
   entry?: 'main' | 'worker';
-  /** Folders to share with other processes (INBOUND_DIR, TEMP_DIR under it); kept on stop. */
-  root?: string;
+  /** Folders to share with other processes (INBOUND_DIR, TEMP_DIR); kept on stop. */
+  dirs?: SharedDirs;
 }
 
 /**
  * Starts the built server (`dist/main.js`), or a worker, as its own process, as production
- * runs it. A server is ready when /health answers, a worker when it prints its start line.
+ * runs it (test/support/server-process.ts), rebuilding dist first if a source is newer. Its
+ * stderr is printed; LOG_LEVEL is warn and ONE_CLIENT_LIMITS apply unless `env` sets them.
  */
 export async function startServer(
   env: Record<string, string> = {},
@@ -91,61 +87,14 @@ export async function startServer(
   shape: ProcessShape = {},
 ): Promise<BenchServer> {
   ensureFreshBuild();
-  const entry = shape.entry ?? 'main';
-  const root = shape.root ?? mkdtempSync(join(tmpdir(), 'acb-bench-'));
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, `dist/${entry}.js`], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      APP_ENV: 'test',
-      ENV_FILE_DIR: root,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      INBOUND_DIR: join(root, 'inbound'),
-      TEMP_DIR: join(root, 'tmp'),
-      LOG_DIR: join(root, `logs-${entry}-${port}`),
-      LOG_STDOUT: 'false',
-      LOG_LEVEL: 'warn',
-      ...ONE_CLIENT_LIMITS,
-      ...env,
-    },
-    stdio: ['ignore', entry === 'worker' ? 'pipe' : 'ignore', 'inherit'],
+  return startServerProcess({
+    entry: shape.entry,
+    dirs: shape.dirs,
+    code: 'built',
+    nodeArgs,
+    stderr: 'inherit',
+    env: { LOG_LEVEL: 'warn', ...ONE_CLIENT_LIMITS, ...env },
   });
-  let stdout = '';
-  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    if (entry === 'worker') {
-      if (stdout.includes('worker taking jobs')) break;
-      await new Promise((r) => setTimeout(r, 100));
-      continue;
-    }
-    try {
-      if ((await fetch(`${url}/health`)).ok) break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  const pid = child.pid!;
-  return {
-    url,
-    pid,
-    rssBytes: () => {
-      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
-    },
-    stop: async () => {
-      // A server that died already would never emit 'exit' again.
-      const exited =
-        child.exitCode !== null || child.signalCode !== null
-          ? Promise.resolve()
-          : new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-      if (!shape.root) rmSync(root, { recursive: true, force: true });
-    },
-  };
 }
 
 export function percentile(values: number[], p: number): number {

@@ -1,19 +1,12 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeFrame, DecodedColumn, encodeFrame, Frame, FRAME_IO_PYTHON_DIR } from './frame';
-
-/** The sandbox's interpreter (pandas 1.5.3); `python3` on PATH may lack pandas. */
-const PYTHON = process.env.SANDBOX_PYTHON ?? '/usr/bin/python3';
-
-function python(script: string, ...args: string[]): string {
-  return execFileSync(PYTHON, ['-c', script, ...args], {
-    cwd: FRAME_IO_PYTHON_DIR,
-    encoding: 'utf8',
-    maxBuffer: 16 * 1024 * 1024,
-  });
-}
+import {
+  decodeOutput,
+  encodeOutputInPython,
+  readInputInPython,
+} from '../../test/support/frame-io-python';
+import { DecodedColumn, encodeFrame, Frame } from './frame';
 
 const bits = (values: bigint[]): BigInt64Array => new BigInt64Array(values);
 const NS = 1_000_000_000n;
@@ -86,20 +79,7 @@ describe('frame_io.py reads input frames (kind + dtype → the column transform 
     };
     const file = join(dir, 'input.bin');
     writeFileSync(file, Buffer.concat(encodeFrame(frame)));
-    const out = JSON.parse(
-      python(
-        `import json, sys
-import numpy as np, pandas as pd
-from frame_io import read_input
-df = read_input(sys.argv[1], np, pd)
-print(json.dumps({
-    "columns": [str(c) for c in df.columns],
-    "dtypes": [str(t) for t in df.dtypes],
-    "values": [[None if v is None else repr(v) for v in df.iloc[:, j].tolist()] for j in range(df.shape[1])],
-}))`,
-        file,
-      ),
-    ) as { columns: string[]; dtypes: string[]; values: string[][] };
+    const out = readInputInPython(file);
     expect(out.columns).toEqual(frame.columns.map((c) => c.name));
     expect(out.dtypes).toEqual([
       'int64',
@@ -153,31 +133,8 @@ print(json.dumps({
 });
 
 describe('frame_io.py writes output frames (what transform returned → kinds the server decodes)', () => {
-  function encode(code: string): { columns: DecodedColumn[]; warnings: string[]; rows: number } {
-    const raw = execFileSync(
-      PYTHON,
-      [
-        '-c',
-        `import json, sys
-import numpy as np, pandas as pd
-from frame_io import encode_output
-namespace = {"np": np, "pd": pd}
-exec(sys.argv[1], namespace)
-out = namespace["out"]
-columns, body, warnings = encode_output(out, np, pd)
-sys.stdout.buffer.write((json.dumps({"rows": len(out), "columns": columns, "warnings": warnings}) + "\\n").encode())
-for part in body:
-    sys.stdout.buffer.write(part)`,
-        code,
-      ],
-      { cwd: FRAME_IO_PYTHON_DIR, maxBuffer: 16 * 1024 * 1024 },
-    );
-    const newline = raw.indexOf(0x0a);
-    return decodeFrame(JSON.parse(raw.subarray(0, newline).toString()), raw.subarray(newline + 1), {
-      maxRows: 1000,
-      maxColumns: 100,
-    });
-  }
+  const encode = (code: string) =>
+    decodeOutput(encodeOutputInPython(code), { maxRows: 1000, maxColumns: 100 });
   const summary = (c: DecodedColumn) => ({
     name: c.name,
     kind: c.kind,

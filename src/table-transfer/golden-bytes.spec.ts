@@ -1,7 +1,11 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeFrame, DecodedColumn, encodeFrame, Frame, FRAME_IO_PYTHON_DIR } from './frame';
+import {
+  decodeOutput,
+  encodeOutputInPython,
+  readInputInPython,
+} from '../../test/support/frame-io-python';
+import { DecodedColumn, encodeFrame, Frame } from './frame';
 
 /**
  * Golden bytes of the frame format (frame.ts), read by both sides: a change to either
@@ -11,14 +15,8 @@ import { decodeFrame, DecodedColumn, encodeFrame, Frame, FRAME_IO_PYTHON_DIR } f
 const GOLDEN_DIR = join(__dirname, 'golden');
 const INPUT_FILE = join(GOLDEN_DIR, 'input.frame');
 const OUTPUT_FILE = join(GOLDEN_DIR, 'output.frame');
-/** The sandbox's interpreter (pandas 1.5.3); `python3` on PATH may lack pandas. */
-const PYTHON = process.env.SANDBOX_PYTHON ?? '/usr/bin/python3';
 const NS = 1_000_000_000n;
 const bits = (values: bigint[]): BigInt64Array => new BigInt64Array(values);
-
-function python(script: string, ...args: string[]): Buffer {
-  return execFileSync(PYTHON, ['-c', script, ...args], { cwd: FRAME_IO_PYTHON_DIR });
-}
 
 function golden(file: string, bytes: Buffer): void {
   if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, bytes);
@@ -81,10 +79,8 @@ const INPUT: Frame = {
 
 /** The DataFrame `transform` returns in the output test, one column per kind. */
 const OUTPUT_DATAFRAME = `
-import datetime as dt, json, sys
-import numpy as np, pandas as pd
-from frame_io import encode_output
-df = pd.DataFrame({
+import datetime as dt
+out = pd.DataFrame({
     "i": pd.array([1, None, -7], dtype="Int64"),
     "u": np.array([0, 2**64 - 1, 7], dtype=np.uint64),
     "f": [1.5, float("nan"), -0.0],
@@ -96,11 +92,6 @@ df = pd.DataFrame({
     "s": ["a", None, "é€😀"],
     "date": [dt.date(2024, 3, 1), None, dt.date(1970, 1, 1)],
 })
-columns, body, warnings = encode_output(df, np, pd)
-header = {"rows": len(df), "columns": columns, "warnings": warnings}
-sys.stdout.buffer.write((json.dumps(header) + "\\n").encode())
-for part in body:
-    sys.stdout.buffer.write(part)
 `;
 
 describe('golden bytes of the frame format, read by TypeScript and by Python', () => {
@@ -109,40 +100,18 @@ describe('golden bytes of the frame format, read by TypeScript and by Python', (
   });
 
   it('frame_io.py reads the golden input frame into the DataFrame transform sees', () => {
-    const out = JSON.parse(
-      python(
-        `import json, sys
-import numpy as np, pandas as pd
-from frame_io import read_input
-df = read_input(sys.argv[1], np, pd)
-print(json.dumps({
-    "columns": [str(c) for c in df.columns],
-    "dtypes": [str(t) for t in df.dtypes],
-    "values": [[repr(v) for v in df.iloc[:, j].tolist()] for j in range(df.shape[1])],
-}))`,
-        INPUT_FILE,
-      ).toString('utf8'),
-    ) as { columns: string[]; dtypes: string[]; values: string[][] };
+    const out = readInputInPython(INPUT_FILE);
     expect(out.columns).toEqual(['i', 'u', 'f', 'b', 't', 'z', 'd', 'T', 's']);
     expect(out.dtypes).toEqual(EXPECTED_INPUT_DTYPES);
     expect(out.values).toEqual(EXPECTED_INPUT_VALUES);
   });
 
   it('frame_io.py encodes the output frame to the golden bytes', () => {
-    golden(OUTPUT_FILE, python(OUTPUT_DATAFRAME));
+    golden(OUTPUT_FILE, encodeOutputInPython(OUTPUT_DATAFRAME));
   });
 
   it('the server decodes the golden output frame', () => {
-    const raw = readFileSync(OUTPUT_FILE);
-    const newline = raw.indexOf(0x0a);
-    const frame = decodeFrame(
-      JSON.parse(raw.subarray(0, newline).toString('utf8')),
-      raw.subarray(newline + 1),
-      {
-        maxRows: 10,
-        maxColumns: 20,
-      },
-    );
+    const frame = decodeOutput(readFileSync(OUTPUT_FILE), { maxRows: 10, maxColumns: 20 });
     expect(frame.rows).toBe(3);
     expect(frame.warnings).toEqual([]);
     const byName = new Map(frame.columns.map((c) => [c.name, c]));
