@@ -17,7 +17,7 @@ import {
   streamErrorReply,
   textReply,
 } from './support/fake-anthropic';
-import { DuckDbService, quoteIdent } from '../src/duckdb/duckdb.service';
+import { CachedTableRepository } from '../src/duckdb/cached-table.repository';
 import { SessionsService } from '../src/sessions/sessions.service';
 import { TestApp, uploadCsv } from './support/test-app';
 
@@ -316,7 +316,8 @@ describe('AI endpoints stream from the Messages API (fake upstream, real SDK)', 
   it('ends with an error event, not a dropped connection, when preparing the prompt fails', async () => {
     const broken = await uploadCsv(t, CSV);
     const { table } = await t.app.get(SessionsService).get(broken);
-    await t.app.get(DuckDbService).run(`DROP VIEW ${quoteIdent(table)}`);
+    // The session's rows (a table, or a view over its file) go from under the prompt builder.
+    await t.app.get(CachedTableRepository).drop(table);
     const res = await postSse(t, '/codegen/generate', { session_id: broken, refined_prompt: SPEC });
 
     expect(res.status).toBe(200);
