@@ -10,6 +10,7 @@ import { ContractValidationPipe } from './common/http/validation.pipe';
 import { LoggingModule } from './common/logging/logging.module';
 import { RedisModule } from './common/redis/redis.module';
 import { StartupChecks } from './common/startup-checks';
+import { AutoModeModule } from './codegen/auto/auto-mode.module';
 import { CodegenModule } from './codegen/codegen.module';
 import { AppConfigModule } from './config/config.module';
 import { httpConfig } from './config/configuration';
@@ -56,6 +57,7 @@ import { UploadModule } from './upload/upload.module';
     InstructionsModule,
     CodegenModule,
     ExecutionModule,
+    AutoModeModule,
   ],
   providers: [
     StartupChecks,

@@ -12,5 +12,6 @@ import { DatasetProfileService } from './dataset-profile.service';
   imports: [LlmModule, SessionsModule, StreamSlotsModule, SandboxModule, SandboxPolicyModule],
   controllers: [CodegenController],
   providers: [CodegenService, DatasetProfileService],
+  exports: [CodegenService],
 })
 export class CodegenModule {}

@@ -32,13 +32,7 @@ export class CodegenService {
     signal: AbortSignal,
   ): Promise<AsyncIterable<AiStreamEvent>> {
     const session = await this.ready(sessionId);
-    return this.stream('generate', signal, async () =>
-      buildGeneratePrompt({
-        system: this.systemPrompt(),
-        dataset: await this.profiles.describe(session, spec),
-        spec,
-      }),
-    );
+    return this.stream('generate', signal, () => this.generatePrompt(session, spec));
   }
 
   async fix(
@@ -48,14 +42,26 @@ export class CodegenService {
     signal: AbortSignal,
   ): Promise<AsyncIterable<AiStreamEvent>> {
     const session = await this.ready(sessionId);
-    return this.stream('fix', signal, async () =>
-      buildFixPrompt({
-        system: this.systemPrompt(),
-        dataset: await this.profiles.describe(session, brokenCode),
-        brokenCode,
-        errorMessage,
-      }),
-    );
+    return this.stream('fix', signal, () => this.fixPrompt(session, brokenCode, errorMessage));
+  }
+
+  /** The generate prompt for a session's data (profiles it). */
+  async generatePrompt(session: Session, spec: string): Promise<LlmPrompt> {
+    return buildGeneratePrompt({
+      system: this.systemPrompt(),
+      dataset: await this.profiles.describe(session, spec),
+      spec,
+    });
+  }
+
+  /** The fix prompt: the same system prompt and data context, then the code and its error. */
+  async fixPrompt(session: Session, brokenCode: string, errorMessage: string): Promise<LlmPrompt> {
+    return buildFixPrompt({
+      system: this.systemPrompt(),
+      dataset: await this.profiles.describe(session, brokenCode),
+      brokenCode,
+      errorMessage,
+    });
   }
 
   private async ready(sessionId: string): Promise<Session> {

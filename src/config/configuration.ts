@@ -101,6 +101,9 @@ export const aiConfig = configArea('ai', (e) => {
     requestTimeoutMs: e.AI_REQUEST_TIMEOUT_SECONDS * 1000,
     maxRetries: e.AI_MAX_RETRIES,
     maxStreamsPerClient: e.MAX_STREAMS_PER_CLIENT,
+    /** Auto mode: the default max_attempts, and the tokens (input + output) per request. */
+    autoMaxAttempts: e.AUTO_MAX_ATTEMPTS,
+    autoMaxTokens: e.AUTO_MAX_TOKENS,
   };
 });
 

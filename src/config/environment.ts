@@ -168,6 +168,10 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toNumber) @IsNumber() @Min(0) @Max(1) AI_TEMPERATURE?: number;
   @Transform(toInt) @IsInt() @Min(1) @Max(600) AI_REQUEST_TIMEOUT_SECONDS = 120;
   @Transform(toInt) @IsInt() @Min(0) @Max(10) AI_MAX_RETRIES = 2;
+  /** Auto mode (POST codegen/auto): attempts per request when the body names none. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(5) AUTO_MAX_ATTEMPTS = 3;
+  /** Auto mode: input plus output tokens one request may spend over all its model calls. */
+  @Transform(toInt) @IsInt() @Min(1000) @Max(10_000_000) AUTO_MAX_TOKENS = 60_000;
 
   /** Bearer token(s) every route but /health needs; a JSON list gives each client its own. */
   @Transform(toTokenList)

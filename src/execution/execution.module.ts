@@ -70,6 +70,6 @@ import { OutputStore } from './output-store.service';
       },
     },
   ],
-  exports: [JobQueue, JobStore, OutputStore],
+  exports: [ExecutionService, JobQueue, JobStore, OutputStore],
 })
 export class ExecutionModule {}

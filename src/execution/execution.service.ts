@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CodeRejected,
   JobNotFound,
@@ -13,11 +14,18 @@ import { Metrics } from '../metrics/metrics.service';
 import { CodeChecker, SandboxStatusProvider } from '../sandbox';
 import { Session } from '../sessions/session';
 import { SessionsService } from '../sessions/sessions.service';
-import { JobRecord, newJob } from './jobs/job';
+import { JobRecord, JobStatus, newJob } from './jobs/job';
 import { JOB_MESSAGES } from './jobs/job-messages';
 import { JobQueue, QueuedJob, QueueLimit, RunningJob } from './jobs/job-queue';
 import { JobStore } from './jobs/job-store';
 import { OutputStore } from './output-store.service';
+
+/** `watch` reads the store every elapsed/20 ms, within these bounds: quick for short jobs. */
+const WATCH_MIN_INTERVAL_MS = 5;
+const WATCH_MAX_INTERVAL_MS = 250;
+const WATCH_INTERVAL_DIVISOR = 20;
+
+const ENDED: ReadonlySet<JobStatus> = new Set(['success', 'error']);
 
 /**
  * Step 4, the accepting side: code is checked and queued (taking turns between clients and
@@ -90,6 +98,41 @@ export class ExecutionService implements BeforeApplicationShutdown {
     const job = await this.jobs.get(sessionId, jobId);
     if (!job) throw new JobNotFound(jobId);
     return job;
+  }
+
+  /**
+   * The job's record each time its status changes (the first as it is now), through the
+   * JobStore, so it works wherever the job runs (this process or a worker); ends after
+   * `success` or `error`, or silently when `signal` aborts. JobNotFound when the job or its
+   * session goes meanwhile.
+   */
+  async *watch(sessionId: string, jobId: string, signal: AbortSignal): AsyncGenerator<JobRecord> {
+    const started = Date.now();
+    let last: JobStatus | null = null;
+    while (!signal.aborted) {
+      const job = await this.jobs.get(sessionId, jobId);
+      if (!job) throw new JobNotFound(jobId);
+      if (job.status !== last) {
+        last = job.status;
+        yield job;
+      }
+      if (ENDED.has(job.status)) return;
+      const interval = Math.min(
+        WATCH_MAX_INTERVAL_MS,
+        Math.max(WATCH_MIN_INTERVAL_MS, (Date.now() - started) / WATCH_INTERVAL_DIVISOR),
+      );
+      await sleep(interval, undefined, { signal }).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Stops a job wherever it is: a waiting one never starts, a running one is killed. Either
+   * way it ends `error` with `reason` (a sentence starting `cancelled: `). A job that has
+   * already ended keeps its outcome.
+   */
+  async cancel(jobId: string, reason: string): Promise<void> {
+    const removed = await this.queue.cancel({ jobId }, reason);
+    await Promise.all(removed.map((item) => this.failStored(item, reason)));
   }
 
   async beforeApplicationShutdown(): Promise<void> {
