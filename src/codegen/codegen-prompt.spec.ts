@@ -83,6 +83,31 @@ describe('codegen system prompt', () => {
     expect(system).toMatch(/drops an unnamed integer index/);
   });
 
+  it('asks for a check(df, out) derived from the spec, with a message in every assert', () => {
+    expect(system).toContain('def check(df: pd.DataFrame, out: pd.DataFrame) -> None');
+    expect(system).toContain('`check failed: <message> (line N)`');
+    expect(system).toMatch(/from the specification's Output columns and Edge cases sections/);
+    for (const example of [
+      'assert c in out.columns, f"missing column {c!r}"',
+      '`len(out) <= len(df)` for a filter',
+      '`not out["id"].duplicated().any()`',
+      'entirely missing',
+      'value ranges',
+    ])
+      expect(system).toContain(example);
+    expect(system).toMatch(/Give every `assert` a message/);
+    expect(system).toMatch(/Never modify `df` or `out` in it/);
+    expect(system).toMatch(/Do not call `transform` or `check` yourself/);
+  });
+
+  it('tells the repair to keep the check and to fix transform, not the assertion, on a failed check', () => {
+    expect(system).toMatch(/with its `check` kept and repaired too/);
+    expect(system).toMatch(
+      /starts with `check failed:` means .* does not meet the specification: fix `transform`, not the assertion/,
+    );
+    expect(system).toMatch(/only where it contradicts the specification/);
+  });
+
   it('falls back to a generic runtime when the sandbox versions are unknown', () => {
     expect(buildCodegenSystemPrompt(policy, { python: null, pandas: null })).toContain(
       'pandas 1.5 or later',
@@ -112,6 +137,12 @@ describe('buildGeneratePrompt', () => {
     expect(dataBlocks(prompt.task).specification).toBe(spec);
     expect(prompt.system).toBe(system);
   });
+
+  it('asks for the check beside the transform', () => {
+    expect(prompt.task).toMatch(
+      /with a `check` whose assertions come from its Output columns and Edge cases sections/,
+    );
+  });
 });
 
 describe('buildFixPrompt', () => {
@@ -133,6 +164,29 @@ describe('buildFixPrompt', () => {
     const blocks = dataBlocks(prompt.task);
     expect(blocks['code that failed']).toBe(code);
     expect(blocks['error message']).toBe("KeyError: 'regoin'");
+    expect(blocks.specification).toBeUndefined();
+    expect(prompt.task).not.toMatch(/does not meet the specification/);
+  });
+
+  it('on a failed check, says the result misses the spec and that the transformation is what to repair', () => {
+    const failed = buildFixPrompt({
+      system,
+      dataset,
+      brokenCode: code,
+      errorMessage: 'check failed: total has negative values (line 9)',
+      spec,
+    });
+    const blocks = dataBlocks(failed.task);
+    expect(blocks.specification).toBe(spec);
+    expect(blocks['error message']).toBe('check failed: total has negative values (line 9)');
+    expect(failed.task).toMatch(
+      /its `check` found that the result does not meet the specification: repair the transformation .* change the assertion only if it contradicts the specification/,
+    );
+    // The spec comes first in the task; system prompt and data context stay shared with generate.
+    expect(failed.task.indexOf('specification')).toBeLessThan(
+      failed.task.indexOf('code that failed'),
+    );
+    expect(failed.context).toBe(prompt.context);
   });
 });
 

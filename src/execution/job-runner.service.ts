@@ -102,6 +102,7 @@ export class JobRunner implements OnApplicationBootstrap {
       lap('sandbox_ms');
       job.stdout = result.stdout;
       job.stderr = result.stderr;
+      job.checkPassed = result.checkPassed;
       if (signal.aborted) return this.fail(job, cancelled());
       if (result.status === 'error') return this.fail(job, result.errorMessage);
       const overBudget = await this.budget.claimOutput(session, result.frame);
@@ -174,5 +175,6 @@ function outcomeOf(job: JobRecord): JobUpdate {
     previewRows: job.previewRows,
     warnings: job.warnings,
     outputTable: job.outputTable,
+    checkPassed: job.checkPassed ?? null,
   };
 }

@@ -3,6 +3,7 @@ export { SandboxModule } from './sandbox.module';
 export { SandboxRunnerModule } from './runner/sandbox-runner.module';
 export { SandboxRunner } from './sandbox-runner';
 export type { SandboxRunRequest, SandboxRunResult } from './sandbox-runner';
+export { CHECK_FUNCTION } from './sandbox-limits';
 export { CodeChecker } from './code-checker';
 export { SandboxStatusProvider } from './sandbox-status';
 export type { SandboxStatus } from './sandbox-status';

@@ -38,6 +38,12 @@ export const SANDBOX_RUNNER_DIR = '/runner';
 export const SANDBOX_INPUT_DIR = '/input';
 export const SANDBOX_INPUT_FILE = 'input.bin';
 
+/**
+ * The optional function a module may define beside the entry point, `check(df, out)`,
+ * that asserts what its output promises (api.md "Checks"); job.py calls it after transform.
+ */
+export const CHECK_FUNCTION = 'check';
+
 /** The runner's "ready" line and result header are JSON lines; longer ones are refused. */
 export const RESULT_HEADER_MAX_BYTES = 4 * 1024 * 1024;
 /** As many columns as an upload may have (an XLSX sheet's 16,384), so `return df` works. */

@@ -37,10 +37,12 @@ interface RunOutput {
 /**
  * The outcome: the decoded output frame (memory of the process that called `run`), or
  * a person-readable error. The code's own failures are results, not exceptions.
+ * `checkPassed`: the module's `check(df, out)` (CHECK_FUNCTION) returned (true) or raised
+ * (false); null when the module defines none, or the run ended before it gave a verdict.
  */
 export type SandboxRunResult =
-  | (RunOutput & { status: 'success'; frame: DecodedFrame })
-  | (RunOutput & { status: 'error'; errorMessage: string });
+  | (RunOutput & { status: 'success'; frame: DecodedFrame; checkPassed: boolean | null })
+  | (RunOutput & { status: 'error'; errorMessage: string; checkPassed: boolean | null });
 
 /**
  * Port: runs untrusted code against an input frame in a fresh sandbox. The adapter

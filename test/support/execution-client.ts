@@ -12,6 +12,7 @@ export interface JobResult {
   output_row_count: number | null;
   stdout: string;
   stderr: string;
+  check_passed: boolean | null;
 }
 
 export function submit(t: TestApp, sessionId: string, code: string): request.Test {

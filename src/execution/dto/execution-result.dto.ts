@@ -44,6 +44,15 @@ export class ExecutionResultDto {
   @ApiProperty({ description: 'What the code printed to stdout (capped)' }) stdout!: string;
   @ApiProperty({ description: 'What the code printed to stderr, warnings included (capped)' })
   stderr!: string;
+  @ApiProperty({
+    nullable: true,
+    type: Boolean,
+    description:
+      "The module's check(df, out) passed (true) or failed (false: the job is an error " +
+      "'check failed: <message> (line N)'); null when the code defines no check, or the job " +
+      'ended before the check ran',
+  })
+  check_passed!: boolean | null;
 
   static from(job: JobRecord): ExecutionResultDto {
     return {
@@ -57,6 +66,7 @@ export class ExecutionResultDto {
       output_row_count: job.outputRowCount,
       stdout: job.stdout,
       stderr: job.stderr,
+      check_passed: job.checkPassed ?? null,
     };
   }
 }

@@ -57,6 +57,12 @@ export interface JobRecord {
   warnings: string[];
   /** DuckDB view over the output's Parquet file, when status is success. */
   outputTable: string | null;
+  /**
+   * The module's `check(df, out)` passed (true) or failed (false); null when it defines
+   * none or the job ended before the check gave a verdict. Records stored before checks
+   * existed lack it: read it as `checkPassed ?? null`.
+   */
+  checkPassed: boolean | null;
 }
 
 /** A queued job as created by POST /execute. */
@@ -78,5 +84,6 @@ export function newJob(id: string, sessionId: string, createdAt: number): JobRec
     previewRows: [],
     warnings: [],
     outputTable: null,
+    checkPassed: null,
   };
 }

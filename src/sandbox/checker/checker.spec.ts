@@ -58,6 +58,17 @@ describe('checker.py (static check with Python ast)', () => {
       'dtypes API',
       '    return df[[c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])]]',
     ],
+    [
+      'a check(df, out) beside transform, as generated modules have',
+      '    return df[df["b"] > 0].reset_index(drop=True)\n\n' +
+        'def check(df, out):\n' +
+        '    for c in ["a", "b"]:\n' +
+        '        assert c in out.columns, f"missing column {c!r}"\n' +
+        '    assert len(out) <= len(df), "more rows than the input"\n' +
+        '    assert not out["a"].duplicated().any(), "a is not unique"\n' +
+        '    assert len(out) == 0 or not out["b"].isna().all(), "b is entirely missing"\n' +
+        '    assert (out["b"] > 0).all(), "b has values that are not positive"',
+    ],
   ])('accepts ordinary pandas code: %s', (_name, body) => {
     expect(check(transformModule(body))).toEqual([]);
   });

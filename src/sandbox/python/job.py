@@ -1,9 +1,18 @@
 """One `transform(df)` job: guards on, user code run, its outcome sent back as a result.
 
 The job (fd 0, from src/sandbox/runner/runner-process.ts) is a JSON object: code,
-input_path, max_rows, timeout_seconds, entry_point, allowed_imports, forbidden_builtins
-and error_message_max_chars (the server's cap, so both sides cut messages alike). The
-result header kinds are read by src/sandbox/runner/runner-result.ts.
+input_path, max_rows, timeout_seconds, entry_point, check_function, allowed_imports,
+forbidden_builtins and error_message_max_chars (the server's cap, so both sides cut
+messages alike). The result header is {"status": "ok"|"error", "kind"?, ..., "check":
+true|false|null}; src/sandbox/runner/runner-result.ts reads it.
+
+Checks (api.md "Checks"): when the module defines a callable `check_function` at top
+level, it is called as check(df, out) once `out` (what transform returned) is encoded,
+so nothing check does can change the output. `df` is a deep copy of the input taken
+before transform runs, so check sees the input as transform received it even when
+transform changed its `df` in place. The copy is taken only for modules that define a
+check; it duplicates numeric buffers and the object columns' pointers (text values are
+shared, being immutable), within the same memory and CPU limits as the rest of the job.
 """
 
 import os
@@ -38,6 +47,36 @@ def describe_exception(exc, source_lines, max_chars):
     return message[:max_chars]
 
 
+def user_line(exc):
+    """The line of the user's code where `exc` was raised (the innermost one), or None."""
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == USER_FILENAME:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def describe_check_failure(exc, source_lines, max_chars):
+    """'check failed: <message> (line N)'. An assert's own message, else its source line;
+    any other exception as 'Type: message'."""
+    line = user_line(exc)
+    try:
+        text = str(exc)
+    except Exception:
+        text = "<unprintable message>"
+    if isinstance(exc, AssertionError):
+        if not text:
+            snippet = source_lines[line - 1].strip() if line and 0 < line <= len(source_lines) else ""
+            text = snippet or "AssertionError"
+    else:
+        text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    suffix = f" (line {line})" if line is not None else ""
+    # The line number survives a long message being cut.
+    return ("check failed: " + text)[: max(0, max_chars - len(suffix))] + suffix
+
+
 def run_job(job, np, pd, sandbox_seccomp, send, preloaded=None):
     df = preloaded if preloaded is not None else read_input(job["input_path"], np, pd)
     source = job["code"]
@@ -57,13 +96,16 @@ def run_job(job, np, pd, sandbox_seccomp, send, preloaded=None):
     sandbox_seccomp.install_job_filter()
     sys.addaudithook(hook)
 
+    # The header's "check": None (no check, or the job failed before it ran), False, True.
+    check_passed = None
+
     def finish(message, body=()):
         for stream in (stdout, stderr):
             try:
                 stream.flush()
             except Exception:
                 pass
-        send(message, body)
+        send({**message, "check": check_passed}, body)
 
     try:
         exec(code, namespace)
@@ -71,6 +113,8 @@ def run_job(job, np, pd, sandbox_seccomp, send, preloaded=None):
         if not callable(entry):
             return finish({"status": "error", "kind": "exception",
                            "message": f"the code does not define a function named '{job['entry_point']}'"})
+        check = namespace.get(job["check_function"])
+        pristine = df.copy(deep=True) if callable(check) else None
         result = entry(df)
     except MemoryError:
         return finish({"status": "error", "kind": "memory"})
@@ -93,4 +137,14 @@ def run_job(job, np, pd, sandbox_seccomp, send, preloaded=None):
     except Exception as exc:
         message = f"the returned DataFrame could not be converted: {type(exc).__name__}: {exc}"
         return finish({"status": "error", "kind": "output", "message": message[:max_chars]})
-    finish({"status": "ok", "rows": len(result), "columns": columns, "warnings": warnings}, body)
+    rows = len(result)  # before check, which may change `result` (the encoded output stays)
+    if pristine is not None:
+        check_passed = False
+        try:
+            check(pristine, result)
+        except MemoryError:
+            return finish({"status": "error", "kind": "memory"})
+        except BaseException as exc:
+            return finish({"status": "error", "kind": "check", "message": describe_check_failure(exc, source_lines, max_chars)})
+        check_passed = True
+    finish({"status": "ok", "rows": rows, "columns": columns, "warnings": warnings}, body)

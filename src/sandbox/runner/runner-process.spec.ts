@@ -63,7 +63,7 @@ out((7).to_bytes(8, "little") + (9).to_bytes(8, "little"))
     const column = result.frame.columns[0];
     expect(column.kind === 'i' && column.values).toEqual(new BigInt64Array([7n, 9n]));
     expect(result.stdout).toBe(
-      "job keys: ['allowed_imports', 'code', 'entry_point', 'error_message_max_chars', 'forbidden_builtins', 'input_path', 'max_rows', 'timeout_seconds']\n",
+      "job keys: ['allowed_imports', 'check_function', 'code', 'entry_point', 'error_message_max_chars', 'forbidden_builtins', 'input_path', 'max_rows', 'timeout_seconds']\n",
     );
     expect(result.stderr).toBe('/input/input.bin 10 1\n');
   });

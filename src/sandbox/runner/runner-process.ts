@@ -2,6 +2,7 @@ import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import {
+  CHECK_FUNCTION,
   ERROR_MESSAGE_MAX_CHARS,
   RESULT_HEADER_MAX_BYTES,
   SANDBOX_INPUT_FILE,
@@ -275,6 +276,7 @@ export class RunnerProcess {
           max_rows: this.limits.maxOutputRows,
           timeout_seconds: Math.ceil(this.limits.timeoutMs / 1000),
           entry_point: job.policy.entryPoint,
+          check_function: CHECK_FUNCTION,
           allowed_imports: job.policy.allowedImports,
           forbidden_builtins: job.policy.forbiddenBuiltins,
           error_message_max_chars: ERROR_MESSAGE_MAX_CHARS,
@@ -290,7 +292,12 @@ export class RunnerProcess {
       if (this.stopReason)
         return stoppedResult(this.stopReason, this.limits, out, this.result.writeError?.code);
       if (this.launchError)
-        return { ...out, status: 'error', errorMessage: this.launchError.message };
+        return {
+          ...out,
+          status: 'error',
+          errorMessage: this.launchError.message,
+          checkPassed: null,
+        };
       return resultOf(this.result.buffer(), code, exitSignal, this.limits, out);
     } finally {
       this.result.discard();

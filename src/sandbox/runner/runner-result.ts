@@ -34,7 +34,7 @@ export interface ReadyLine extends RunnerVersions {
   preloaded: boolean;
 }
 
-export type RunOutput = Omit<SandboxRunResult, 'status' | 'frame' | 'errorMessage'>;
+export type RunOutput = Omit<SandboxRunResult, 'status' | 'frame' | 'errorMessage' | 'checkPassed'>;
 
 /** Why the server killed a sandbox. */
 export type StopReason = 'timeout' | 'cancelled' | 'output' | 'result' | 'protocol' | 'storage';
@@ -57,10 +57,12 @@ export function stoppedResult(
   out: RunOutput,
   writeErrorCode?: string,
 ): SandboxRunResult {
+  // Stopped from outside: whatever check was doing, it gave no verdict.
   const fail = (errorMessage: string): SandboxRunResult => ({
     ...out,
     status: 'error',
     errorMessage,
+    checkPassed: null,
   });
   const seconds = Math.ceil(limits.timeoutMs / 1000);
   switch (reason) {
@@ -98,6 +100,7 @@ export function resultOf(
     ...out,
     status: 'error',
     errorMessage,
+    checkPassed: null,
   });
   const seconds = Math.ceil(limits.timeoutMs / 1000);
   const newline = raw.indexOf(0x0a);
@@ -134,15 +137,18 @@ function interpret(
   limits: RunnerLimits,
   out: RunOutput,
 ): SandboxRunResult {
-  const fail = (errorMessage: string): SandboxRunResult => ({
-    ...out,
-    status: 'error',
-    errorMessage: errorMessage.slice(0, ERROR_MESSAGE_MAX_CHARS),
-  });
   const h = (typeof header === 'object' && header !== null ? header : {}) as Record<
     string,
     unknown
   >;
+  // job.py's "check": true (check returned), false (it raised), null (none, or not reached).
+  const checkPassed = h.check === true ? true : h.check === false ? false : null;
+  const fail = (errorMessage: string): SandboxRunResult => ({
+    ...out,
+    status: 'error',
+    errorMessage: errorMessage.slice(0, ERROR_MESSAGE_MAX_CHARS),
+    checkPassed,
+  });
   if (h.status === 'ok') {
     if (Array.isArray(h.columns) && h.columns.length > OUTPUT_MAX_COLUMNS) {
       return fail(
@@ -154,7 +160,7 @@ function interpret(
         maxRows: limits.maxOutputRows,
         maxColumns: OUTPUT_MAX_COLUMNS,
       });
-      return { ...out, status: 'success', frame };
+      return { ...out, status: 'success', frame, checkPassed: checkPassed === true ? true : null };
     } catch (error) {
       if (error instanceof MalformedFrame)
         return fail(`the sandbox returned malformed output: ${error.message}`);
@@ -164,7 +170,9 @@ function interpret(
   const text = (v: unknown): string => (typeof v === 'string' ? v : '');
   switch (h.kind) {
     case 'memory':
-      return fail(`used more than ${limits.maxMemoryMb} MB of memory`);
+      return fail(
+        `${checkPassed === false ? 'check failed: ' : ''}used more than ${limits.maxMemoryMb} MB of memory`,
+      );
     case 'rows': {
       const rows =
         typeof h.rows === 'number' && Number.isSafeInteger(h.rows)
@@ -185,6 +193,9 @@ function interpret(
     case 'exception':
     case 'output':
       return fail(text(h.message) || 'the code failed');
+    case 'check':
+      // job.py writes 'check failed: <message> (line N)'.
+      return fail(text(h.message) || 'check failed');
     default:
       return fail('the sandbox returned malformed output: unknown result');
   }
