@@ -16,6 +16,9 @@ import { FAKE_MODEL_KEY, scriptTask, startFakeModel } from './fake-model';
 import { runEval } from './harness';
 import { loadTasks } from './task-set';
 
+/** A wrong option or task filter: said in one line, without a stack. */
+class UsageError extends Error {}
+
 /** The first token of API_AUTH_TOKEN (one token, or a JSON list). */
 function authToken(): string | undefined {
   const raw = process.env.API_AUTH_TOKEN?.trim();
@@ -26,18 +29,26 @@ function authToken(): string | undefined {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      only: { type: 'string' },
-      'fail-under': { type: 'string' },
-      'task-timeout': { type: 'string', default: '600' },
-    },
-  });
+  let values: { only?: string; 'fail-under'?: string; 'task-timeout'?: string };
+  try {
+    values = parseArgs({
+      options: {
+        only: { type: 'string' },
+        'fail-under': { type: 'string' },
+        'task-timeout': { type: 'string', default: '600' },
+      },
+    }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   const failUnder = values['fail-under'] === undefined ? null : Number(values['fail-under']);
   if (failUnder !== null && !(failUnder >= 0 && failUnder <= 100))
-    throw new Error('--fail-under takes a percentage between 0 and 100');
+    throw new UsageError('--fail-under takes a percentage between 0 and 100');
+  const timeoutSeconds = Number(values['task-timeout'] ?? 600);
+  if (!(timeoutSeconds > 0))
+    throw new UsageError('--task-timeout takes a number of seconds above 0');
   const tasks = loadTasks(undefined, values.only);
-  if (tasks.length === 0) throw new Error(`no task matches ${JSON.stringify(values.only)}`);
+  if (tasks.length === 0) throw new UsageError(`no task matches ${JSON.stringify(values.only)}`);
 
   const realKey = process.env.ANTHROPIC_API_KEY?.trim();
   const fake = realKey ? null : await startFakeModel();
@@ -59,7 +70,7 @@ async function main(): Promise<number> {
       tasks,
       token: authToken(),
       beforeTask: fake ? (task) => scriptTask(fake, task) : undefined,
-      taskTimeoutMs: Number(values['task-timeout']) * 1000,
+      taskTimeoutMs: timeoutSeconds * 1000,
     });
     if (failUnder !== null && summary.successRate < failUnder) {
       console.log(
@@ -77,7 +88,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error('eval failed:', error);
+    console.error('eval failed:', error instanceof UsageError ? error.message : error);
     process.exit(1);
   },
 );
