@@ -284,6 +284,27 @@ describe('POST codegen/auto: generate, run, repair (fake model, real sandbox)', 
     expect(await jobIdsOf(t, sessionId)).toEqual([jobId]);
   });
 
+  it('after a failed check(df, out): the assertion fails the job and feeds the fix', async () => {
+    const checked = (rows: number) =>
+      `${GOOD}\n\ndef check(df, out):\n    assert len(out) == ${rows}, "expected ${rows} rows"\n`;
+    fake.enqueue(answer(checked(99)), answer(checked(2)));
+    const res = await auto();
+
+    const { executes, final } = shapes(res.events);
+    const first = expectStatusChanges(executes, 1, 'error');
+    const failed = executes.find((e) => e.job_id === first && e.status === 'error');
+    expect(failed?.error_message).toMatch(/^check failed: expected 99 rows \(line \d+\)$/);
+    expect(promptOf(fake, 1)).toContain(String(failed?.error_message));
+    const second = expectStatusChanges(executes, 2, 'success');
+    expect(final).toMatchObject({
+      status: 'success',
+      job_id: second,
+      attempts: 2,
+      code: checked(2),
+    });
+    expect((await jobResult(t, sessionId, second)).check_passed).toBe(true);
+  });
+
   it('gives up after max_attempts with the last error, the last job and the last code', async () => {
     const other = RUNTIME_ERROR.replace('looking for amont', 'still looking');
     fake.enqueue(answer(RUNTIME_ERROR), answer(other), answer(GOOD));
