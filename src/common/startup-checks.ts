@@ -33,13 +33,11 @@ export class StartupChecks implements OnModuleInit {
       }
     }
     if (!this.ai.apiKey) {
+      const key = `${this.ai.apiKeyVariable} is not set (LLM_PROVIDER=${this.ai.provider})`;
       if (this.app.isProduction) {
-        problems.push('ANTHROPIC_API_KEY is not set; it is required in production');
+        problems.push(`${key}; it is required in production`);
       } else {
-        this.logger.warn(
-          'ANTHROPIC_API_KEY is not set: the AI endpoints will answer 503 until it is',
-          'StartupChecks',
-        );
+        this.logger.warn(`${key}: the AI endpoints will answer 503 until it is`, 'StartupChecks');
       }
     }
     if (problems.length > 0) {

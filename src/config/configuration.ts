@@ -89,11 +89,16 @@ export const sandboxConfig = configArea('sandbox', (e) => {
   };
 });
 
+/** `apiKey`, `baseUrl` and `model` are those of the provider LLM_PROVIDER selects. */
 export const aiConfig = configArea('ai', (e) => {
+  const openai = e.LLM_PROVIDER === 'openai';
   return {
-    apiKey: e.ANTHROPIC_API_KEY,
-    baseUrl: e.ANTHROPIC_BASE_URL,
-    model: e.ANTHROPIC_MODEL,
+    provider: e.LLM_PROVIDER,
+    apiKey: openai ? e.OPENAI_API_KEY : e.ANTHROPIC_API_KEY,
+    /** The variable `apiKey` comes from, for messages that say what to set. */
+    apiKeyVariable: openai ? 'OPENAI_API_KEY' : 'ANTHROPIC_API_KEY',
+    baseUrl: openai ? e.OPENAI_BASE_URL : e.ANTHROPIC_BASE_URL,
+    model: openai ? e.OPENAI_MODEL : e.ANTHROPIC_MODEL,
     refineMaxTokens: e.REFINE_MAX_TOKENS,
     codegenMaxTokens: e.CODEGEN_MAX_TOKENS,
     /** Set only to be reported as ignored; see AnthropicLlmClient. */
@@ -116,9 +121,12 @@ export const loggingConfig = configArea('logging', (e) => {
     backupCount: e.LOG_BACKUP_COUNT,
     stdout: e.LOG_STDOUT,
     /** Values that must never be written to a log line. */
-    secrets: [e.ANTHROPIC_API_KEY, ...e.API_AUTH_TOKEN, redisPassword(e.REDIS_URL)].filter(
-      (s) => s.length >= 8,
-    ),
+    secrets: [
+      e.ANTHROPIC_API_KEY,
+      e.OPENAI_API_KEY,
+      ...e.API_AUTH_TOKEN,
+      redisPassword(e.REDIS_URL),
+    ].filter((s) => s.length >= 8),
   };
 });
 

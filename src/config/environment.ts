@@ -53,10 +53,18 @@ const appTmp = (name: string): string => join(tmpdir(), 'ai-code-builder', name)
 /** `test` is the integration tests'; the other three are the seed's. */
 export const APP_ENVIRONMENTS = ['development', 'staging', 'production', 'test'] as const;
 export type AppEnvironment = (typeof APP_ENVIRONMENTS)[number];
+export const LLM_PROVIDERS = ['anthropic', 'openai'] as const;
+export type LlmProvider = (typeof LLM_PROVIDERS)[number];
 /** About a century: beyond it a date computed from the TTL stops being a valid Date. */
 const MAX_SECONDS = 100 * 365 * 24 * 3600;
 /** Variables without a default: an empty value means "not set". */
-const OPTIONAL_VARIABLES = ['ENV_FILE_DIR', 'ANTHROPIC_BASE_URL', 'AI_TEMPERATURE', 'REDIS_URL'];
+const OPTIONAL_VARIABLES = [
+  'ENV_FILE_DIR',
+  'ANTHROPIC_BASE_URL',
+  'OPENAI_BASE_URL',
+  'AI_TEMPERATURE',
+  'REDIS_URL',
+];
 
 /**
  * Every variable the service reads, with its default and allowed range.
@@ -157,11 +165,20 @@ export class EnvironmentVariables {
   LOG_MAX_BYTES = 10 * 1024 * 1024;
   @Transform(toInt) @IsInt() @Min(0) @Max(100) LOG_BACKUP_COUNT = 5;
 
+  /** Which model API the AI steps speak: Anthropic's Messages API, or OpenAI Chat Completions. */
+  @Transform(lower) @IsIn(LLM_PROVIDERS) LLM_PROVIDER: LlmProvider = 'anthropic';
   @IsString() ANTHROPIC_API_KEY = '';
   @IsOptional()
   @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
   ANTHROPIC_BASE_URL?: string;
   @IsString() @MinLength(1) ANTHROPIC_MODEL = 'claude-sonnet-4-6';
+  /** LLM_PROVIDER=openai: the key (any non-empty value for a local server that checks none). */
+  @IsString() OPENAI_API_KEY = '';
+  /** Any Chat Completions server, e.g. http://localhost:11434/v1 (Ollama); empty: api.openai.com. */
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  OPENAI_BASE_URL?: string;
+  @IsString() @MinLength(1) OPENAI_MODEL = 'gpt-4.1';
   @Transform(toInt) @IsInt() @Min(1) @Max(128_000) REFINE_MAX_TOKENS = 2048;
   @Transform(toInt) @IsInt() @Min(1) @Max(128_000) CODEGEN_MAX_TOKENS = 8192;
   /** Accepted for the seed's .env files, never sent: API version 2026-10-21 refuses it. */
@@ -216,7 +233,7 @@ export class InvalidConfigurationError extends Error {
   }
 }
 
-const SECRET_VARIABLES = new Set(['ANTHROPIC_API_KEY', 'API_AUTH_TOKEN']);
+const SECRET_VARIABLES = new Set(['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'API_AUTH_TOKEN']);
 
 function describe(error: ValidationError): string {
   const shown = SECRET_VARIABLES.has(error.property) ? '<hidden>' : JSON.stringify(error.value);

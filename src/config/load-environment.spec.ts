@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loggingConfig } from './configuration';
+import { aiConfig, loggingConfig } from './configuration';
 import { decodeEnvFile, loadEnvironment } from './load-environment';
 import { InvalidConfigurationError } from './environment';
 
@@ -128,6 +128,59 @@ describe('loadEnvironment', () => {
   it('leaves AI_TEMPERATURE unset unless given (it is never sent)', () => {
     expect(loadEnvironment({}, dirWith({})).AI_TEMPERATURE).toBeUndefined();
     expect(loadEnvironment({ AI_TEMPERATURE: '' }, dirWith({})).AI_TEMPERATURE).toBeUndefined();
+  });
+
+  describe('LLM_PROVIDER', () => {
+    const keys = {
+      ANTHROPIC_API_KEY: 'sk-ant-anthropic-key-000000',
+      OPENAI_API_KEY: 'sk-openai-key-0000000000000',
+    };
+
+    it('defaults to anthropic, whose key, URL and model the AI config carries', () => {
+      const ai = aiConfig.fromEnvironment(loadEnvironment(keys, dirWith({})));
+      expect(ai).toMatchObject({
+        provider: 'anthropic',
+        apiKey: keys.ANTHROPIC_API_KEY,
+        apiKeyVariable: 'ANTHROPIC_API_KEY',
+        baseUrl: undefined,
+        model: 'claude-sonnet-4-6',
+      });
+    });
+
+    it('openai carries the OPENAI_ values; both keys are logging secrets', () => {
+      const env = loadEnvironment(
+        { ...keys, LLM_PROVIDER: 'OpenAI', OPENAI_BASE_URL: 'http://localhost:11434/v1' },
+        dirWith({}),
+      );
+      expect(aiConfig.fromEnvironment(env)).toMatchObject({
+        provider: 'openai',
+        apiKey: keys.OPENAI_API_KEY,
+        apiKeyVariable: 'OPENAI_API_KEY',
+        baseUrl: 'http://localhost:11434/v1',
+        model: 'gpt-4.1',
+      });
+      expect(loggingConfig.fromEnvironment(env).secrets).toEqual(
+        expect.arrayContaining([keys.ANTHROPIC_API_KEY, keys.OPENAI_API_KEY]),
+      );
+    });
+
+    it('refuses an unknown provider, a base URL without its scheme, an empty model', () => {
+      let error: unknown;
+      try {
+        loadEnvironment(
+          { LLM_PROVIDER: 'gemini', OPENAI_BASE_URL: 'localhost', OPENAI_MODEL: '' },
+          dirWith({}),
+        );
+      } catch (e) {
+        error = e;
+      }
+      const problems = (error as InvalidConfigurationError).problems;
+      expect(problems.map((p) => p.split('=')[0]).sort()).toEqual([
+        'LLM_PROVIDER',
+        'OPENAI_BASE_URL',
+        'OPENAI_MODEL',
+      ]);
+    });
   });
 
   it.each([

@@ -16,6 +16,7 @@ import {
   LlmStreamEvent,
   TokenUsage,
 } from './llm-client';
+import { describe, IdleTimer } from './stream-support';
 
 type AiConfig = ConfigType<typeof aiConfig>;
 type StreamParams = Anthropic.MessageCreateParamsStreaming;
@@ -211,31 +212,6 @@ function mergeUsage(into: TokenUsage, from: UsageFields | null | undefined): voi
   }
 }
 
-/** Fires `onIdle` when no event arrived for `ms`; restarted on every event. */
-class IdleTimer {
-  private timer?: NodeJS.Timeout;
-  fired = false;
-
-  constructor(
-    private readonly ms: number,
-    private readonly onIdle: () => void,
-  ) {}
-
-  start(): void {
-    this.stop();
-    this.timer = setTimeout(() => {
-      this.fired = true;
-      this.onIdle();
-    }, this.ms);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-}
-
 /** Maps SDK failures, before or during the stream, to a kind and a message a person can act on. */
 export function toLlmError(error: unknown, apiKey: string): LlmError {
   if (error instanceof LlmError) return error;
@@ -285,13 +261,4 @@ function kindOf(status: number | undefined, type: string, apiMessage: string): L
 function redact(text: string, apiKey: string): string {
   const scrubbed = text.replace(/sk-ant-[A-Za-z0-9_-]+/g, '[REDACTED]');
   return apiKey ? scrubbed.split(apiKey).join('[REDACTED]') : scrubbed;
-}
-
-function describe(value: unknown): string {
-  if (value instanceof Error) return `${value.name}: ${value.message}`;
-  try {
-    return JSON.stringify(value);
-  } catch {
-    return String(value);
-  }
 }

@@ -5,17 +5,27 @@ import { aiConfig } from '../config/configuration';
 import { Metrics } from '../metrics/metrics.service';
 import { AnthropicLlmClient } from './anthropic-llm-client';
 import { LlmClient } from './llm-client';
+import { OpenAiLlmClient } from './openai-llm-client';
 import { UnconfiguredLlmClient } from './unconfigured-llm-client';
 
-/** Provides the `LlmClient` port; the adapter follows from config, so services never branch on it. */
+function llmClient(
+  cfg: ConfigType<typeof aiConfig>,
+  logger: AppLogger,
+  metrics: Metrics,
+): LlmClient {
+  if (!cfg.apiKey) return new UnconfiguredLlmClient(cfg.provider);
+  return cfg.provider === 'openai'
+    ? new OpenAiLlmClient(cfg, logger, metrics)
+    : new AnthropicLlmClient(cfg, logger, metrics);
+}
+
+/**
+ * Provides the `LlmClient` port; the adapter follows from config (LLM_PROVIDER and its key),
+ * so services never branch on it.
+ */
 @Module({
   providers: [
-    {
-      provide: LlmClient,
-      inject: [aiConfig.KEY, AppLogger, Metrics],
-      useFactory: (cfg: ConfigType<typeof aiConfig>, logger: AppLogger, metrics: Metrics) =>
-        cfg.apiKey ? new AnthropicLlmClient(cfg, logger, metrics) : new UnconfiguredLlmClient(),
-    },
+    { provide: LlmClient, inject: [aiConfig.KEY, AppLogger, Metrics], useFactory: llmClient },
   ],
   exports: [LlmClient],
 })
