@@ -51,8 +51,9 @@ export class LlmError extends Error {
 }
 
 /**
- * Port to the language model. Adapters: `AnthropicLlmClient` (the Messages API) and
- * `UnconfiguredLlmClient` (no API key). Picked by the factory in `LlmModule`.
+ * Port to the language model. Adapters: `AnthropicLlmClient` (the Messages API),
+ * `OpenAiLlmClient` (Chat Completions) and `UnconfiguredLlmClient` (no API key). Picked by
+ * the factory in `LlmModule` from LLM_PROVIDER and its key.
  */
 export abstract class LlmClient {
   /**
