@@ -14,6 +14,7 @@ export function pandasColumn(index: number, dtype: string): string {
     case 'Int64':
       return `CAST(${c} AS BIGINT)`;
     case 'uint64':
+    case 'UInt64':
       return `CAST(${c} AS UBIGINT)`;
     case 'float64':
       return `CAST(${c} AS DOUBLE)`;

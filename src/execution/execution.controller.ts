@@ -38,13 +38,18 @@ export class ExecutionController {
   @ApiBadRequestResponse({
     description: 'The code failed the static check; detail names each violation',
   })
-  @ApiNotFoundResponse({ description: 'Unknown or expired session' })
+  @ApiNotFoundResponse({
+    description:
+      'Unknown or expired session; source_job_id unknown, of another session, or not success',
+  })
   @ApiUnprocessableEntityResponse({ description: 'Body validation failed' })
   @ApiServiceUnavailableResponse({
     description: 'Queue full, shutting down, or execution disabled',
   })
   async submit(@Body() body: ExecuteRequestDto): Promise<ExecuteResponseDto> {
-    return { job_id: await this.executions.submit(body.session_id, body.code) };
+    return {
+      job_id: await this.executions.submit(body.session_id, body.code, body.source_job_id ?? null),
+    };
   }
 
   @Get(':session_id/:job_id')

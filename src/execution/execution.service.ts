@@ -6,6 +6,7 @@ import {
   CodeRejected,
   JobNotFound,
   LimitReached,
+  OutputNotAvailable,
   WorkNotAccepted,
 } from '../common/errors/domain-errors';
 import { AppLogger } from '../common/logging/app-logger.service';
@@ -14,6 +15,7 @@ import { Metrics } from '../metrics/metrics.service';
 import { CodeChecker, SandboxStatusProvider } from '../sandbox';
 import { Session } from '../sessions/session';
 import { SessionsService } from '../sessions/sessions.service';
+import { DataSource, outputSource } from './data-source';
 import { JobRecord, JobStatus, newJob } from './jobs/job';
 import { JOB_MESSAGES } from './jobs/job-messages';
 import { JobQueue, QueuedJob, QueueLimit, RunningJob } from './jobs/job-queue';
@@ -55,14 +57,23 @@ export class ExecutionService implements BeforeApplicationShutdown {
         createdAt: j.createdAt,
         executionTimeMs: j.executionTimeMs,
         outputRowCount: j.outputRowCount,
+        sourceJobId: j.sourceJobId ?? null,
       })),
     );
     metrics.watchExecution(queue);
   }
 
-  /** Checks the code and queues a job; answers with its id at once. */
-  async submit(sessionId: string, code: string): Promise<string> {
+  /**
+   * Checks the code and queues a job; answers with its id at once. With `sourceJobId` the
+   * job runs on that job's output instead of the upload (see `dataSource` for the errors).
+   */
+  async submit(
+    sessionId: string,
+    code: string,
+    sourceJobId: string | null = null,
+  ): Promise<string> {
     await this.sessions.get(sessionId);
+    if (sourceJobId !== null) await this.sourceJob(sessionId, sourceJobId);
     const refusal = this.sandboxStatus.refusal;
     if (refusal) throw new WorkNotAccepted(refusal);
     const violations = await this.checker.check(code);
@@ -72,7 +83,7 @@ export class ExecutionService implements BeforeApplicationShutdown {
     if (this.closed) throw new WorkNotAccepted('The server is shutting down');
     const precheck = await this.queue.limitFor(session.owner, session.id);
     if (precheck) throw await this.refusal(precheck, session);
-    const job = newJob(randomUUID(), session.id, Date.now());
+    const job = newJob(randomUUID(), session.id, Date.now(), sourceJobId);
     await this.jobs.create(job);
     // The record exists before the job can start; another submit may have taken the place.
     const limit = await this.queue.enqueue({
@@ -80,6 +91,7 @@ export class ExecutionService implements BeforeApplicationShutdown {
       sessionId: session.id,
       owner: session.owner,
       code,
+      sourceJobId,
     });
     if (limit) {
       await this.jobs.delete(session.id, job.id);
@@ -90,6 +102,33 @@ export class ExecutionService implements BeforeApplicationShutdown {
       'ExecutionService',
     );
     return job.id;
+  }
+
+  /**
+   * The rows a step of session `sessionId` works on, in this process: the upload, or with
+   * `sourceJobId` that job's output (chained steps). SessionNotFound; JobNotFound when the
+   * job is not one of this session's; OutputNotAvailable when it has not succeeded (404s).
+   */
+  async dataSource(
+    sessionId: string,
+    sourceJobId: string | null = null,
+  ): Promise<{ session: Session; source: DataSource }> {
+    const session = await this.sessions.get(sessionId);
+    if (sourceJobId === null) {
+      const { columns, dtypes, rowCount } = session.dataset;
+      return { session, source: { table: session.table, columns, dtypes, rowCount, jobId: null } };
+    }
+    const job = await this.sourceJob(sessionId, sourceJobId);
+    return { session, source: await outputSource(this.outputs, session, job) };
+  }
+
+  /** The successful job of this session that a step runs on; JobNotFound, OutputNotAvailable. */
+  private async sourceJob(sessionId: string, jobId: string): Promise<JobRecord> {
+    const job = await this.jobs.get(sessionId, jobId);
+    if (!job) throw new JobNotFound(jobId);
+    if (job.status !== 'success' || !job.outputTable)
+      throw new OutputNotAvailable(jobId, job.status);
+    return job;
   }
 
   /** The job of a live session; SessionNotFound, JobNotFound (404) otherwise. */

@@ -6,19 +6,26 @@ import { DuckDbService } from '../duckdb/duckdb.service';
 import { writeInputFrame } from '../table-transfer/input-frame';
 import { Session } from '../sessions/session';
 import { SessionsService } from '../sessions/sessions.service';
+import { DataSource } from './data-source';
 
 const INPUT_FILE = 'sandbox-input.bin';
 
+/** The upload's input file, or a job output's (chained steps): `sandbox-input-<job id>.bin`. */
+function inputFileName(source: DataSource): string {
+  return source.jobId === null ? INPUT_FILE : `sandbox-input-${source.jobId}.bin`;
+}
+
 /**
- * Which file holds the session's rows as the sandbox reads them (the input frame,
- * written by table-transfer/input-frame.ts): written once per session into the
- * session folder, then hard-linked into each job's sandbox.
- * The upload never changes, so the file stays valid for the session's life (one written
- * before a restart is used as it is: it appears only whole, by rename).
+ * Which file holds a data source's rows as the sandbox reads them (the input frame,
+ * written by table-transfer/input-frame.ts): written once per source (the upload, or a
+ * job's output) into the session folder, then hard-linked into each job's sandbox.
+ * Neither the upload nor an output ever changes, so the file stays valid for the session's
+ * life (one written before a restart is used as it is: it appears only whole, by rename).
  */
 @Injectable()
 export class InputCache {
-  private readonly files = new Map<string, Promise<string>>();
+  /** By session id, then by source (input file name). */
+  private readonly files = new Map<string, Map<string, Promise<string>>>();
 
   constructor(
     private readonly duckdb: DuckDbService,
@@ -29,24 +36,32 @@ export class InputCache {
     });
   }
 
-  fileFor(session: Session): Promise<string> {
-    let file = this.files.get(session.id);
+  /** The input file of `source` (the session's upload, or one of its jobs' outputs). */
+  fileFor(session: Session, source: DataSource): Promise<string> {
+    let files = this.files.get(session.id);
+    if (!files) {
+      files = new Map();
+      this.files.set(session.id, files);
+    }
+    const name = inputFileName(source);
+    let file = files.get(name);
     if (!file) {
-      file = this.export(session);
-      this.files.set(session.id, file);
-      file.catch(() => this.files.delete(session.id));
+      const cached = files;
+      file = this.export(session, source, name);
+      cached.set(name, file);
+      file.catch(() => cached.delete(name));
     }
     return file;
   }
 
-  private async export(session: Session): Promise<string> {
-    const final = join(session.dir, INPUT_FILE);
+  private async export(session: Session, source: DataSource, name: string): Promise<string> {
+    const final = join(session.dir, name);
     if (await exists(final)) return final;
     const partial = `${final}.${randomBytes(4).toString('hex')}.part`;
-    const { columns, dtypes, rowCount: rows } = session.dataset;
+    const { table, columns, dtypes, rowCount: rows } = source;
     try {
       await this.duckdb.withConnection((conn) =>
-        writeInputFrame(conn, { table: session.table, columns, dtypes, rows }, partial),
+        writeInputFrame(conn, { table, columns, dtypes, rows }, partial),
       );
       // Read-only for everyone: sandboxes (uid nobody) read it through a hard link.
       await chmod(partial, 0o444);

@@ -8,6 +8,9 @@ import { Metrics } from '../metrics/metrics.service';
 import { SandboxRunner } from '../sandbox';
 import { SessionsService } from '../sessions/sessions.service';
 import { StorageBudget } from '../storage/storage-budget.service';
+import { JobNotFound } from '../common/errors/domain-errors';
+import { Session } from '../sessions/session';
+import { DataSource, outputSource } from './data-source';
 import { InputCache } from './input-cache.service';
 import { JobRecord } from './jobs/job';
 import { JOB_MESSAGES } from './jobs/job-messages';
@@ -89,7 +92,10 @@ export class JobRunner implements OnApplicationBootstrap {
     const cancelled = (): string =>
       typeof signal.reason === 'string' ? signal.reason : JOB_MESSAGES.sessionEnded;
     try {
-      const inputFile = await this.inputs.fileFor(session);
+      const inputFile = await this.inputs.fileFor(
+        session,
+        await this.sourceOf(session, item.sourceJobId ?? job.sourceJobId ?? null),
+      );
       lap('input_ms');
       if (signal.aborted) return this.fail(job, cancelled());
       const result = await this.sandbox.run({
@@ -150,6 +156,18 @@ export class JobRunner implements OnApplicationBootstrap {
         'JobRunner',
       );
     }
+  }
+
+  /** What the job runs on: the upload, or its source job's output (chained steps). */
+  private async sourceOf(session: Session, sourceJobId: string | null): Promise<DataSource> {
+    if (sourceJobId === null) {
+      const { columns, dtypes, rowCount } = session.dataset;
+      return { table: session.table, columns, dtypes, rowCount, jobId: null };
+    }
+    // Checked at submit; outputs are kept until their session ends, and this job with them.
+    const source = await this.jobs.get(session.id, sourceJobId);
+    if (!source) throw new JobNotFound(sourceJobId);
+    return outputSource(this.outputs, session, source);
   }
 
   private fail(job: JobRecord, message: string): void {

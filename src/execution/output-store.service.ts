@@ -22,6 +22,7 @@ import {
   XLSX_MAX_CELL_CHARS,
 } from './output-columns';
 import { frameToParquet } from '../table-transfer/frame-parquet';
+import { inputSelect } from './data-source';
 
 export interface StoredOutput {
   table: string;
@@ -183,6 +184,27 @@ export class OutputStore {
     return attaching;
   }
 
+  /**
+   * The view (named `<table>_in`) that reads an attached output as a step's input: its
+   * columns in the DuckDB types an upload holds them in (data-source.ts). Idempotent.
+   */
+  async attachInput(table: string, columns: OutputColumn[], dir: string): Promise<string> {
+    await this.attach(table, columns, dir);
+    const input = `${table}_in`;
+    let attaching = this.attached.get(input);
+    if (!attaching) {
+      attaching = this.duckdb.run(
+        `CREATE OR REPLACE VIEW ${quoteIdent(input)} AS SELECT ${inputSelect(columns)} FROM ${quoteIdent(table)}`,
+      );
+      this.attached.set(input, attaching);
+      attaching.catch(() => {
+        if (this.attached.get(input) === attaching) this.attached.delete(input);
+      });
+    }
+    await attaching;
+    return input;
+  }
+
   /** The view over an output's file: `rowid` (file order), then c0.. as stored. */
   private async createView(table: string, file: string, columns: OutputColumn[]): Promise<void> {
     const select = columns
@@ -263,6 +285,8 @@ export class OutputStore {
    */
   async drop(table: string): Promise<void> {
     this.attached.delete(table);
+    this.attached.delete(`${table}_in`);
+    await this.duckdb.run(`DROP VIEW IF EXISTS ${quoteIdent(`${table}_in`)}`);
     await this.duckdb.run(`DROP VIEW IF EXISTS ${quoteIdent(table)}`);
     const file = this.files.get(table);
     this.files.delete(table);

@@ -59,4 +59,6 @@ export interface SessionJobSummary {
   createdAt: number;
   executionTimeMs: number | null;
   outputRowCount: number | null;
+  /** The job whose output this one ran on; null: the upload. */
+  sourceJobId: string | null;
 }

@@ -51,6 +51,7 @@ function planColumn(index: number, name: string, dtype: string, duckdbType: stri
     case 'Int64':
       return plan('i', value);
     case 'uint64':
+    case 'UInt64':
       return plan('u', value);
     case 'float64':
       return plan('f', value);

@@ -67,7 +67,11 @@ export function jobQueueContract(
 
     it('hands the handler the job as plain data, exactly as queued', async () => {
       const q = await gated();
-      const item = { ...job('c', 's', 'j1'), code: 'def transform(df):\n    return df\n' };
+      const item = {
+        ...job('c', 's', 'j1'),
+        code: 'def transform(df):\n    return df\n',
+        sourceJobId: 'j0',
+      };
       expect(await q.queue.enqueue(item)).toBeNull();
       await until(() => q.received.length === 1, 'j1 received');
       expect(q.received[0]).toEqual(item);

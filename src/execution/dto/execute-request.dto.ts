@@ -1,5 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsNotEmpty, IsString, Length } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsNotEmpty, IsOptional, IsString, Length } from 'class-validator';
 
 export class ExecuteRequestDto {
   @ApiProperty({ format: 'uuid', description: 'Session whose data the code runs against' })
@@ -16,4 +16,15 @@ export class ExecuteRequestDto {
   @IsString()
   @Length(10, 50000)
   code!: string;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    nullable: true,
+    description:
+      "A successful job of this session: the code runs on that job's output instead of the upload (chained steps)",
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  source_job_id?: string | null;
 }

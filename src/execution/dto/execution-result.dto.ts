@@ -54,6 +54,13 @@ export class ExecutionResultDto {
   })
   check_passed!: boolean | null;
 
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'The job whose output this step ran on (source_job_id); null: the upload',
+  })
+  source_job_id!: string | null;
+
   static from(job: JobRecord): ExecutionResultDto {
     return {
       job_id: job.id,
@@ -67,6 +74,7 @@ export class ExecutionResultDto {
       stdout: job.stdout,
       stderr: job.stderr,
       check_passed: job.checkPassed ?? null,
+      source_job_id: job.sourceJobId ?? null,
     };
   }
 }

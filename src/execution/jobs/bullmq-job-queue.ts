@@ -177,6 +177,7 @@ export class BullJobQueue extends JobQueue {
       sessionId: job.sessionId,
       owner: job.owner,
       code: job.code,
+      ...(job.sourceJobId !== undefined ? { sourceJobId: job.sourceJobId } : {}),
     };
     try {
       await this.queue.add('run', data, {

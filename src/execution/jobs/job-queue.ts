@@ -8,6 +8,8 @@ export interface QueuedJob {
   /** Key of the client whose share the job counts in (the session's owner). */
   owner: string;
   code: string;
+  /** The job whose output it runs on (JobRecord.sourceJobId); absent or null: the upload. */
+  sourceJobId?: string | null;
 }
 
 /** The cap a new job would pass: everyone's queue, its session's, or its client's. */

@@ -63,10 +63,20 @@ export interface JobRecord {
    * existed lack it: read it as `checkPassed ?? null`.
    */
   checkPassed: boolean | null;
+  /**
+   * The successful job of the same session whose output this job ran on; null when it ran
+   * on the upload. Records stored before chained steps lack it: read it as `?? null`.
+   */
+  sourceJobId: string | null;
 }
 
 /** A queued job as created by POST /execute. */
-export function newJob(id: string, sessionId: string, createdAt: number): JobRecord {
+export function newJob(
+  id: string,
+  sessionId: string,
+  createdAt: number,
+  sourceJobId: string | null = null,
+): JobRecord {
   return {
     id,
     sessionId,
@@ -85,5 +95,6 @@ export function newJob(id: string, sessionId: string, createdAt: number): JobRec
     warnings: [],
     outputTable: null,
     checkPassed: null,
+    sourceJobId,
   };
 }

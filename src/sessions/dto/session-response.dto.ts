@@ -8,6 +8,12 @@ export class JobSummaryDto {
   @ApiProperty() created_at!: string;
   @ApiPropertyOptional({ nullable: true, type: Number }) execution_time_ms!: number | null;
   @ApiPropertyOptional({ nullable: true, type: Number }) output_row_count!: number | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'The job whose output this step ran on (source_job_id); null: the upload',
+  })
+  source_job_id!: string | null;
 
   static from(job: SessionJobSummary): JobSummaryDto {
     return {
@@ -16,6 +22,7 @@ export class JobSummaryDto {
       created_at: new Date(job.createdAt).toISOString(),
       execution_time_ms: job.executionTimeMs,
       output_row_count: job.outputRowCount,
+      source_job_id: job.sourceJobId,
     };
   }
 }
