@@ -1,9 +1,9 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { startAiTestApp, stopAiTestApp } from './support/ai-client';
+import { joinedChunks, postSse, startAiTestApp, stopAiTestApp } from './support/ai-client';
 import { JobResult, waitForJob } from './support/execution-client';
-import { FakeAnthropic } from './support/fake-anthropic';
+import { FakeAnthropic, textReply } from './support/fake-anthropic';
 import { TestApp, uploadCsv } from './support/test-app';
 
 const CSV = [
@@ -154,6 +154,22 @@ describe('chained steps: source_job_id runs a step on an earlier job output', ()
     expect(sources[renamed.job_id]).toBe(grouped.job_id);
   });
 
+  it('keeps each step on its own data when steps alternate (a sandbox kept ready per source)', async () => {
+    const filtered = await runOn(t, sessionId, FILTER);
+    const COUNT = 'def transform(df):\n    return df.assign(n=len(df))[["n"]].head(1)\n';
+    // Each run leaves a sandbox primed with its input (given time to read it); the next
+    // job must not take one primed with another source's.
+    const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 1000));
+    for (let round = 0; round < 2; round++) {
+      const onUpload = await runOn(t, sessionId, COUNT);
+      expect(onUpload.preview_rows).toEqual([{ n: 5 }]);
+      await settle();
+      const onOutput = await runOn(t, sessionId, COUNT, filtered.job_id);
+      expect(onOutput.preview_rows).toEqual([{ n: 4 }]);
+      await settle();
+    }
+  });
+
   it("gives the next step's df the dtypes and values the output had", async () => {
     const typed = await runOn(t, sessionId, TYPED);
     expect(typed.error_message).toBeNull();
@@ -205,6 +221,133 @@ describe('chained steps: source_job_id runs a step on an earlier job output', ()
         cases.some(([source]) => j.source_job_id === source),
       ),
     ).toEqual([]);
+  });
+
+  describe('the AI steps on a job output', () => {
+    let grouped: string;
+    const SPEC =
+      '## Objective\nRename the summed quantity column total_qty to units, keep the region column.\n';
+
+    beforeAll(async () => {
+      const filtered = await runOn(t, sessionId, FILTER);
+      grouped = (
+        await runOn(
+          t,
+          sessionId,
+          GROUP.replace('.sort_values("region")', '.rename(columns={"qty": "total_qty"})'),
+          filtered.job_id,
+        )
+      ).job_id;
+    });
+
+    /** The data part of the last prompt the fake model got: its first user text block. */
+    const lastPrompt = (): string => {
+      const body = fake.requests.at(-1)?.body as {
+        messages: { content: string | { text: string }[] }[];
+      };
+      const content = body.messages[0].content;
+      return typeof content === 'string' ? content : content[0].text;
+    };
+
+    it("generate and fix describe the output's columns, rows and values, not the upload's", async () => {
+      fake.enqueue(textReply(['```python\n', RENAME, '```\n']));
+      const generated = await postSse(t, '/codegen/generate', {
+        session_id: sessionId,
+        refined_prompt: SPEC,
+        source_job_id: grouped,
+      });
+      expect(generated.status).toBe(200);
+      expect(joinedChunks(generated.events)).toContain('def transform');
+      const prompt = lastPrompt();
+      expect(prompt).toContain('has 3 rows and 2 columns');
+      expect(prompt).toContain('"total_qty": int64; nulls 0');
+      expect(prompt).toContain('["north",6]');
+      expect(prompt).not.toContain('order_id');
+
+      fake.enqueue(textReply(['```python\n', RENAME, '```\n']));
+      const fixed = await postSse(t, '/codegen/fix', {
+        session_id: sessionId,
+        broken_code: RENAME,
+        error_message: "KeyError: 'qty'",
+        source_job_id: grouped,
+      });
+      expect(fixed.status).toBe(200);
+      expect(lastPrompt()).toContain('total_qty');
+      expect(lastPrompt()).not.toContain('order_id');
+
+      // Without source_job_id the prompt still describes the upload.
+      fake.enqueue(textReply(['```python\n', RENAME, '```\n']));
+      await postSse(t, '/codegen/generate', { session_id: sessionId, refined_prompt: SPEC });
+      expect(lastPrompt()).toContain('order_id');
+      expect(lastPrompt()).not.toContain('total_qty');
+    });
+
+    it("refine lists the output's columns", async () => {
+      fake.enqueue(textReply([SPEC]));
+      const refined = await postSse(t, '/instructions/refine', {
+        session_id: sessionId,
+        raw_instructions: 'call the total units please',
+        source_job_id: grouped,
+      });
+      expect(refined.status).toBe(200);
+      expect(lastPrompt()).toContain('total_qty');
+      expect(lastPrompt()).not.toContain('order_id');
+    });
+
+    it('answers 404 before any stream byte for a bad source_job_id on every AI step', async () => {
+      const failed = (await runOn(t, sessionId, FAILING)).job_id;
+      const other = await uploadCsv(t, CSV);
+      const othersJob = (await runOn(t, other, FILTER)).job_id;
+      const bodies: [string, Record<string, unknown>][] = [
+        ['/codegen/generate', { refined_prompt: SPEC }],
+        ['/codegen/fix', { broken_code: RENAME, error_message: 'KeyError' }],
+        ['/codegen/auto', { refined_prompt: SPEC }],
+        ['/instructions/refine', { raw_instructions: 'call the total units please' }],
+      ];
+      const asked = fake.requests.length;
+      for (const [path, body] of bodies) {
+        for (const source of [failed, othersJob, '00000000-0000-4000-8000-000000000000']) {
+          const res = await postSse(t, path, {
+            ...body,
+            session_id: sessionId,
+            source_job_id: source,
+          });
+          expect({ path, status: res.status }).toEqual({ path, status: 404 });
+          expect(String(res.headers['content-type'])).toMatch(/^application\/json/);
+          expect((JSON.parse(res.raw) as { detail: string }).detail).toMatch(
+            /not found|has no output/,
+          );
+        }
+      }
+      expect(fake.requests.length).toBe(asked);
+    });
+
+    it('auto mode generates on the output and runs its job on it', async () => {
+      fake.enqueue(
+        textReply([
+          '```python\n',
+          RENAME.replace('"qty": "total_qty"', '"total_qty": "units"'),
+          '```\n',
+        ]),
+      );
+      const auto = await postSse(t, '/codegen/auto', {
+        session_id: sessionId,
+        refined_prompt: SPEC,
+        source_job_id: grouped,
+      });
+      expect(auto.status).toBe(200);
+      const last = auto.events.at(-1) as { status: string; job_id: string };
+      expect(last.status).toBe('success');
+      expect(lastPrompt()).toContain('total_qty');
+      const job = (
+        await request(t.http).get(`${t.prefix}/execute/${sessionId}/${last.job_id}`).expect(200)
+      ).body as { source_job_id: string; preview_columns: string[] };
+      expect(job.source_job_id).toBe(grouped);
+      expect(job.preview_columns).toEqual(['region', 'units']);
+      expect(await csvOf(t, sessionId, last.job_id)).toBe(
+        'region,units\neast,3\nnorth,6\nsouth,5\n',
+      );
+    });
   });
 
   it('ends the whole chain with its session', async () => {

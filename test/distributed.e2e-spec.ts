@@ -51,11 +51,16 @@ async function upload(api: string, csv: string): Promise<string> {
   return body.session_id;
 }
 
-async function execute(api: string, sessionId: string, code: string): Promise<string> {
+async function execute(
+  api: string,
+  sessionId: string,
+  code: string,
+  sourceJobId?: string,
+): Promise<string> {
   const res = await fetch(`${api}/execute`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ session_id: sessionId, code }),
+    body: JSON.stringify({ session_id: sessionId, code, source_job_id: sourceJobId }),
   });
   return (await json<{ job_id: string }>(res)).job_id;
 }
@@ -204,6 +209,40 @@ describe('distributed shape: 2 API nodes, 2 workers, 1 Redis (real processes)', 
       await fetch(`${api2.api}/sessions/${sessionId}/rows`),
     );
     expect(rows.total).toBe(4);
+  });
+
+  it("chains steps across nodes: each runs on the previous job's output, wherever it ran", async () => {
+    const chained = await upload(api2.api, CSV);
+    const first = await execute(api1.api, chained, SUM_BY_CITY);
+    expect(await waitFor(api2.api, chained, first, ['success', 'error'])).toMatchObject({
+      status: 'success',
+    });
+    const topCode =
+      'def transform(df):\n    return df[df["amount"] > 4].rename(columns={"amount": "total"})\n';
+    fake.enqueue(textReply(['```python\n', topCode, '```\n']));
+    await sse(api2.api, '/codegen/generate', {
+      session_id: chained,
+      source_job_id: first,
+      refined_prompt: 'Keep the cities whose amount is above 4 and call the column total.',
+    });
+    // The prompt described the first job's output (3 rows), read on a node that never ran it.
+    expect(JSON.stringify(fake.requests.at(-1)?.body)).toContain('has 3 rows and 2 columns');
+    const second = await execute(api2.api, chained, topCode, first);
+    expect(await waitFor(api1.api, chained, second, ['success', 'error'])).toMatchObject({
+      status: 'success',
+      output_row_count: 2,
+    });
+    const third = await execute(
+      api1.api,
+      chained,
+      'def transform(df):\n    return df.assign(total=df["total"] * 10)\n',
+      second,
+    );
+    expect(await waitFor(api2.api, chained, third, ['success', 'error'])).toMatchObject({
+      status: 'success',
+    });
+    const csv = await (await fetch(`${api2.api}/execute/${chained}/${third}/output`)).text();
+    expect(csv).toBe('city,total\nLima,50\nOslo,70\n');
   });
 
   it('spreads 20 jobs over both workers, every one right', async () => {

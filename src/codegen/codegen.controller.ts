@@ -23,7 +23,12 @@ export class CodegenController {
   @ApiEventStream('Python source; the joined chunks are plain Python with no Markdown fences.')
   async generate(@Body() body: GenerateCodeDto, @Res() res: Response): Promise<void> {
     const client = abortOnClientGone(res);
-    const events = await this.codegen.generate(body.session_id, body.refined_prompt, client.signal);
+    const events = await this.codegen.generate(
+      body.session_id,
+      body.refined_prompt,
+      client.signal,
+      body.source_job_id ?? null,
+    );
     await writeSse(res, events, client, this.logger);
   }
 
@@ -39,6 +44,7 @@ export class CodegenController {
       body.broken_code,
       body.error_message,
       client.signal,
+      body.source_job_id ?? null,
     );
     await writeSse(res, events, client, this.logger);
   }

@@ -3,8 +3,8 @@ import { ConfigType } from '@nestjs/config';
 import { aiConfig } from '../config/configuration';
 import { AiStreamEvent, toAiStreamEvents } from '../llm/ai-stream-event';
 import { LlmClient, LlmPrompt, LlmRequest } from '../llm/llm-client';
-import { Session } from '../sessions/session';
-import { SessionsService } from '../sessions/sessions.service';
+import { DataSource } from '../execution/data-source';
+import { ExecutionService } from '../execution/execution.service';
 import { CodeStreamCleaner } from './code-stream-cleaner';
 import { buildCodegenSystemPrompt, buildFixPrompt, buildGeneratePrompt } from './codegen-prompt';
 import { DatasetProfileService } from './dataset-profile.service';
@@ -16,7 +16,7 @@ export class CodegenService {
   constructor(
     @Inject(aiConfig.KEY) private readonly ai: ConfigType<typeof aiConfig>,
     @Inject(SANDBOX_POLICY) private readonly policy: SandboxPolicy,
-    private readonly sessions: SessionsService,
+    private readonly executions: ExecutionService,
     private readonly profiles: DatasetProfileService,
     // Optional: the prompt falls back to generic versions when the sandbox cannot tell.
     @Optional()
@@ -25,14 +25,19 @@ export class CodegenService {
     private readonly llm: LlmClient,
   ) {}
 
-  /** Checks session and model now (404, 503); profiles the data and calls the model when iterated. */
+  /**
+   * Checks session, source job and model now (404, 503); profiles the data and calls the
+   * model when iterated. `sourceJobId`: the prompt describes that job's output instead of
+   * the upload (see ExecutionService.dataSource).
+   */
   async generate(
     sessionId: string,
     spec: string,
     signal: AbortSignal,
+    sourceJobId: string | null = null,
   ): Promise<AsyncIterable<AiStreamEvent>> {
-    const session = await this.ready(sessionId);
-    return this.stream('generate', signal, () => this.generatePrompt(session, spec));
+    const source = await this.ready(sessionId, sourceJobId);
+    return this.stream('generate', signal, () => this.generatePrompt(source, spec));
   }
 
   async fix(
@@ -40,34 +45,39 @@ export class CodegenService {
     brokenCode: string,
     errorMessage: string,
     signal: AbortSignal,
+    sourceJobId: string | null = null,
   ): Promise<AsyncIterable<AiStreamEvent>> {
-    const session = await this.ready(sessionId);
-    return this.stream('fix', signal, () => this.fixPrompt(session, brokenCode, errorMessage));
+    const source = await this.ready(sessionId, sourceJobId);
+    return this.stream('fix', signal, () => this.fixPrompt(source, brokenCode, errorMessage));
   }
 
-  /** The generate prompt for a session's data (profiles it). */
-  async generatePrompt(session: Session, spec: string): Promise<LlmPrompt> {
+  /** The generate prompt for the data a step works on (profiles it). */
+  async generatePrompt(source: DataSource, spec: string): Promise<LlmPrompt> {
     return buildGeneratePrompt({
       system: this.systemPrompt(),
-      dataset: await this.profiles.describe(session, spec),
+      dataset: await this.profiles.describe(source, spec),
       spec,
     });
   }
 
   /** The fix prompt: the same system prompt and data context, then the code and its error. */
-  async fixPrompt(session: Session, brokenCode: string, errorMessage: string): Promise<LlmPrompt> {
+  async fixPrompt(
+    source: DataSource,
+    brokenCode: string,
+    errorMessage: string,
+  ): Promise<LlmPrompt> {
     return buildFixPrompt({
       system: this.systemPrompt(),
-      dataset: await this.profiles.describe(session, brokenCode),
+      dataset: await this.profiles.describe(source, brokenCode),
       brokenCode,
       errorMessage,
     });
   }
 
-  private async ready(sessionId: string): Promise<Session> {
-    const session = await this.sessions.get(sessionId);
+  private async ready(sessionId: string, sourceJobId: string | null): Promise<DataSource> {
+    const { source } = await this.executions.dataSource(sessionId, sourceJobId);
     this.llm.ensureReady();
-    return session;
+    return source;
   }
 
   private async *stream(

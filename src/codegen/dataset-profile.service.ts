@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CachedTableRepository } from '../duckdb/cached-table.repository';
 import { pickColumns } from '../llm/prompt-text';
-import { Session } from '../sessions/session';
+import { DataSource } from '../execution/data-source';
 import {
   ColumnProfile,
   DatasetContext,
@@ -41,8 +41,10 @@ function kindOf(duckdbType: string): ProfileKind {
 export class DatasetProfileService {
   constructor(private readonly tables: CachedTableRepository) {}
 
-  async describe(session: Session, mentionedIn: string): Promise<DatasetContext> {
-    const { dataset, table } = session;
+  /** `source`: the upload or a job's output (ExecutionService.dataSource). */
+  async describe(source: DataSource, mentionedIn: string): Promise<DatasetContext> {
+    const { table } = source;
+    const dataset = source;
     const columns = dataset.columns.map((name, i) => ({ name, dtype: dataset.dtypes[i] }));
     const types = await this.tables.describe(table);
     const position = new Map(dataset.columns.map((name, i) => [name, i]));

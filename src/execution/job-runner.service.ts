@@ -38,7 +38,27 @@ export class JobRunner implements OnApplicationBootstrap {
     private readonly queue: JobQueue,
     private readonly jobs: JobStore,
   ) {
-    sessions.onSessionEnd((session) => sandbox.forget(session.id));
+    sessions.onSessionEnd((session) => {
+      for (const key of this.sandboxKeys.get(session.id) ?? [session.id]) sandbox.forget(key);
+      this.sandboxKeys.delete(session.id);
+    });
+  }
+
+  /**
+   * The sandbox keys (SandboxRunRequest.key: one per data source, since a sandbox kept
+   * ready holds its input already read) each session has used in this process.
+   */
+  private readonly sandboxKeys = new Map<string, Set<string>>();
+
+  private sandboxKey(sessionId: string, source: DataSource): string {
+    const key = source.jobId === null ? sessionId : `${sessionId}/${source.jobId}`;
+    let keys = this.sandboxKeys.get(sessionId);
+    if (!keys) {
+      keys = new Set([sessionId]);
+      this.sandboxKeys.set(sessionId, keys);
+    }
+    keys.add(key);
+    return key;
   }
 
   onApplicationBootstrap(): void {
@@ -92,14 +112,12 @@ export class JobRunner implements OnApplicationBootstrap {
     const cancelled = (): string =>
       typeof signal.reason === 'string' ? signal.reason : JOB_MESSAGES.sessionEnded;
     try {
-      const inputFile = await this.inputs.fileFor(
-        session,
-        await this.sourceOf(session, item.sourceJobId ?? job.sourceJobId ?? null),
-      );
+      const source = await this.sourceOf(session, item.sourceJobId ?? job.sourceJobId ?? null);
+      const inputFile = await this.inputs.fileFor(session, source);
       lap('input_ms');
       if (signal.aborted) return this.fail(job, cancelled());
       const result = await this.sandbox.run({
-        key: session.id,
+        key: this.sandboxKey(session.id, source),
         inputFile,
         code,
         resultFile: join(session.dir, `result-${job.id}.frame`),

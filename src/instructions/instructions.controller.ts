@@ -28,6 +28,7 @@ export class InstructionsController {
       body.session_id,
       body.raw_instructions,
       client.signal,
+      body.source_job_id ?? null,
     );
     await writeSse(res, events, client, this.logger);
   }

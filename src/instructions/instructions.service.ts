@@ -3,7 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { aiConfig } from '../config/configuration';
 import { AiStreamEvent, toAiStreamEvents } from '../llm/ai-stream-event';
 import { LlmClient } from '../llm/llm-client';
-import { SessionsService } from '../sessions/sessions.service';
+import { ExecutionService } from '../execution/execution.service';
 import { buildRefinePrompt } from './refine-prompt';
 
 /** Step 2: the person's rough instructions become a precise specification. */
@@ -11,20 +11,22 @@ import { buildRefinePrompt } from './refine-prompt';
 export class InstructionsService {
   constructor(
     @Inject(aiConfig.KEY) private readonly ai: ConfigType<typeof aiConfig>,
-    private readonly sessions: SessionsService,
+    private readonly executions: ExecutionService,
     private readonly llm: LlmClient,
   ) {}
 
   /**
-   * Checks the session and the model right away (404, 503), then returns the stream,
-   * which calls the model only when iterated.
+   * Checks the session, the source job and the model right away (404, 503), then returns
+   * the stream, which calls the model only when iterated. `sourceJobId`: the prompt lists
+   * that job's output columns instead of the upload's (ExecutionService.dataSource).
    */
   async refine(
     sessionId: string,
     rawInstructions: string,
     signal: AbortSignal,
+    sourceJobId: string | null = null,
   ): Promise<AsyncIterable<AiStreamEvent>> {
-    const { dataset } = await this.sessions.get(sessionId);
+    const { source: dataset } = await this.executions.dataSource(sessionId, sourceJobId);
     this.llm.ensureReady();
     const prompt = buildRefinePrompt({
       rowCount: dataset.rowCount,

@@ -30,7 +30,12 @@ export class AutoModeController {
   async run(@Body() body: AutoModeDto, @Res() res: Response): Promise<void> {
     const client = abortOnClientGone(res);
     const events = await this.auto.run(
-      { sessionId: body.session_id, spec: body.refined_prompt, maxAttempts: body.max_attempts },
+      {
+        sessionId: body.session_id,
+        spec: body.refined_prompt,
+        maxAttempts: body.max_attempts,
+        sourceJobId: body.source_job_id ?? null,
+      },
       client.signal,
     );
     await writeSse(res, events, client, this.logger);

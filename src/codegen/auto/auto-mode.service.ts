@@ -7,8 +7,8 @@ import { JobRecord } from '../../execution/jobs/job';
 import { usageBody } from '../../llm/ai-stream-event';
 import { LlmClient, LlmError, LlmPrompt, TokenUsage } from '../../llm/llm-client';
 import { SandboxStatusProvider } from '../../sandbox';
+import { DataSource } from '../../execution/data-source';
 import { Session } from '../../sessions/session';
-import { SessionsService } from '../../sessions/sessions.service';
 import { CodeStreamCleaner } from '../code-stream-cleaner';
 import { CodegenService } from '../codegen.service';
 import { AutoModeEvent } from './auto-mode-event';
@@ -27,6 +27,8 @@ export interface AutoModeRequest {
   spec: string;
   /** 1..5; AUTO_MAX_ATTEMPTS when absent. */
   maxAttempts?: number;
+  /** Work on this successful job's output instead of the upload (chained steps). */
+  sourceJobId?: string | null;
 }
 
 interface Totals {
@@ -53,7 +55,6 @@ interface Failure {
 export class AutoModeService {
   constructor(
     @Inject(aiConfig.KEY) private readonly ai: ConfigType<typeof aiConfig>,
-    private readonly sessions: SessionsService,
     private readonly codegen: CodegenService,
     private readonly executions: ExecutionService,
     private readonly sandbox: SandboxStatusProvider,
@@ -61,20 +62,25 @@ export class AutoModeService {
   ) {}
 
   /**
-   * Checks now what can fail with a status: SessionNotFound (404), ModelUnavailable or
-   * WorkNotAccepted (503). The events start when iterated; aborting `signal` (the client
+   * Checks now what can fail with a status: SessionNotFound, JobNotFound or
+   * OutputNotAvailable for `sourceJobId` (404), ModelUnavailable or WorkNotAccepted (503).
+   * Every attempt's prompt and job work on the same data (the upload, or that output). The events start when iterated; aborting `signal` (the client
    * left) aborts the model call and cancels the running job (`cancelled: ...`).
    */
   async run(request: AutoModeRequest, signal: AbortSignal): Promise<AsyncIterable<AutoModeEvent>> {
-    const session = await this.sessions.get(request.sessionId);
+    const { session, source } = await this.executions.dataSource(
+      request.sessionId,
+      request.sourceJobId ?? null,
+    );
     this.llm.ensureReady();
     const refusal = this.sandbox.refusal;
     if (refusal) throw new WorkNotAccepted(refusal);
-    return this.attempts(session, request, signal);
+    return this.attempts(session, source, request, signal);
   }
 
   private async *attempts(
     session: Session,
+    source: DataSource,
     request: AutoModeRequest,
     signal: AbortSignal,
   ): AsyncGenerator<AutoModeEvent> {
@@ -115,8 +121,8 @@ export class AutoModeService {
         }
         const phase = failure ? 'fix' : 'generate';
         const prompt = failure
-          ? await this.codegen.fixPrompt(session, code, failure.forModel)
-          : await this.codegen.generatePrompt(session, request.spec);
+          ? await this.codegen.fixPrompt(source, code, failure.forModel)
+          : await this.codegen.generatePrompt(source, request.spec);
         if (signal.aborted) return;
 
         const answer: { raw: string; cleaned: string } = { raw: '', cleaned: '' };
@@ -134,7 +140,7 @@ export class AutoModeService {
         code = repair.code;
         const adapted = repair.adapted.length ? { adapted: repair.adapted.join('; ') } : {};
         try {
-          running = await this.executions.submit(session.id, code);
+          running = await this.executions.submit(session.id, code, source.jobId);
         } catch (error) {
           if (!(error instanceof CodeRejected)) {
             if (error instanceof DomainError) yield giveUp(error.message, attempt);

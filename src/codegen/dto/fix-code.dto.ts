@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, Length } from 'class-validator';
+import { SourceJobIdProperty } from '../../execution/dto/source-job-id';
 
 export const BROKEN_CODE_MIN_CHARS = 10;
 export const BROKEN_CODE_MAX_CHARS = 100_000;
@@ -29,4 +30,7 @@ export class FixCodeDto {
   @IsString()
   @Length(ERROR_MESSAGE_MIN_CHARS, ERROR_MESSAGE_MAX_CHARS)
   error_message!: string;
+
+  @SourceJobIdProperty()
+  source_job_id?: string | null;
 }

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, Length } from 'class-validator';
+import { SourceJobIdProperty } from '../../execution/dto/source-job-id';
 
 export const REFINED_PROMPT_MIN_CHARS = 50;
 export const REFINED_PROMPT_MAX_CHARS = 20_000;
@@ -19,4 +20,7 @@ export class GenerateCodeDto {
   @IsString()
   @Length(REFINED_PROMPT_MIN_CHARS, REFINED_PROMPT_MAX_CHARS)
   refined_prompt!: string;
+
+  @SourceJobIdProperty()
+  source_job_id?: string | null;
 }

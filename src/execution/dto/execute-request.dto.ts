@@ -1,5 +1,6 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsNotEmpty, IsOptional, IsString, Length } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsNotEmpty, IsString, Length } from 'class-validator';
+import { SourceJobIdProperty } from './source-job-id';
 
 export class ExecuteRequestDto {
   @ApiProperty({ format: 'uuid', description: 'Session whose data the code runs against' })
@@ -17,14 +18,6 @@ export class ExecuteRequestDto {
   @Length(10, 50000)
   code!: string;
 
-  @ApiPropertyOptional({
-    format: 'uuid',
-    nullable: true,
-    description:
-      "A successful job of this session: the code runs on that job's output instead of the upload (chained steps)",
-  })
-  @IsOptional()
-  @IsString()
-  @IsNotEmpty()
+  @SourceJobIdProperty()
   source_job_id?: string | null;
 }

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, Length } from 'class-validator';
+import { SourceJobIdProperty } from '../../execution/dto/source-job-id';
 
 export const RAW_INSTRUCTIONS_MIN_CHARS = 10;
 export const RAW_INSTRUCTIONS_MAX_CHARS = 5000;
@@ -19,4 +20,7 @@ export class RefineInstructionsDto {
   @IsString()
   @Length(RAW_INSTRUCTIONS_MIN_CHARS, RAW_INSTRUCTIONS_MAX_CHARS)
   raw_instructions!: string;
+
+  @SourceJobIdProperty()
+  source_job_id?: string | null;
 }

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsNotEmpty, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { SourceJobIdProperty } from '../../../execution/dto/source-job-id';
 import { REFINED_PROMPT_MAX_CHARS, REFINED_PROMPT_MIN_CHARS } from '../../dto/generate-code.dto';
 
 export const MIN_ATTEMPTS = 1;
@@ -30,4 +31,7 @@ export class AutoModeDto {
   @Min(MIN_ATTEMPTS)
   @Max(MAX_ATTEMPTS)
   max_attempts?: number;
+
+  @SourceJobIdProperty()
+  source_job_id?: string | null;
 }
