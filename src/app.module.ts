@@ -20,6 +20,7 @@ import { JobWorkerModule } from './execution/job-worker.module';
 import { HealthModule } from './health/health.module';
 import { InstructionsModule } from './instructions/instructions.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { RecipesModule } from './recipes/recipes.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { StorageModule } from './storage/storage.module';
 import { UploadModule } from './upload/upload.module';
@@ -58,6 +59,7 @@ import { UploadModule } from './upload/upload.module';
     CodegenModule,
     ExecutionModule,
     AutoModeModule,
+    RecipesModule,
   ],
   providers: [
     StartupChecks,

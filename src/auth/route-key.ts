@@ -32,5 +32,6 @@ export const RATE_LIMITED_ROUTES: Readonly<Record<string, RateLimitGroup>> = {
   'POST codegen/fix': 'ai',
   'POST codegen/auto': 'ai',
   'POST execute': 'execute',
+  'POST recipes/:recipe_id/apply': 'execute',
   'POST upload': 'upload',
 };

@@ -66,13 +66,18 @@ export class ExecutionService implements BeforeApplicationShutdown {
   /**
    * Checks the code and queues a job; answers with its id at once. With `sourceJobId` the
    * job runs on that job's output instead of the upload (see `dataSource` for the errors).
+   * With `reservedJobId` (see `reserve`) the job is that queued record rather than a new one;
+   * on a refusal (limits, shutdown) it stays for the caller to fail.
    */
   async submit(
     sessionId: string,
     code: string,
     sourceJobId: string | null = null,
+    reservedJobId: string | null = null,
   ): Promise<string> {
     await this.sessions.get(sessionId);
+    const reserved = reservedJobId === null ? null : await this.get(sessionId, reservedJobId);
+    if (reserved && reserved.status !== 'queued') throw new JobNotFound(reserved.id);
     if (sourceJobId !== null) await this.sourceJob(sessionId, sourceJobId);
     const refusal = this.sandboxStatus.refusal;
     if (refusal) throw new WorkNotAccepted(refusal);
@@ -83,8 +88,10 @@ export class ExecutionService implements BeforeApplicationShutdown {
     if (this.closed) throw new WorkNotAccepted('The server is shutting down');
     const precheck = await this.queue.limitFor(session.owner, session.id);
     if (precheck) throw await this.refusal(precheck, session);
-    const job = newJob(randomUUID(), session.id, Date.now(), sourceJobId);
-    await this.jobs.create(job);
+    const job = reserved
+      ? ((await this.jobs.update(session.id, reserved.id, { sourceJobId, code })) ?? reserved)
+      : newJob(randomUUID(), session.id, Date.now(), sourceJobId, code);
+    if (!reserved) await this.jobs.create(job);
     // The record exists before the job can start; another submit may have taken the place.
     const limit = await this.queue.enqueue({
       jobId: job.id,
@@ -94,7 +101,8 @@ export class ExecutionService implements BeforeApplicationShutdown {
       sourceJobId,
     });
     if (limit) {
-      await this.jobs.delete(session.id, job.id);
+      // A reserved record stays for its owner to end (failReserved).
+      if (!reserved) await this.jobs.delete(session.id, job.id);
       throw await this.refusal(limit, session);
     }
     this.logger.log(
@@ -102,6 +110,30 @@ export class ExecutionService implements BeforeApplicationShutdown {
       'ExecutionService',
     );
     return job.id;
+  }
+
+  /**
+   * Creates a `queued` job record that is not queued yet: a later step of a chain (a
+   * recipe) whose source has not succeeded yet, so its id can be answered at once. Either
+   * `submit(..., reservedJobId)` queues it, or `failReserved` ends it. SessionNotFound. A
+   * restart finds it queued and fails it like any cut job.
+   */
+  async reserve(sessionId: string, sourceJobId: string | null): Promise<string> {
+    const session = await this.sessions.get(sessionId);
+    const job = newJob(randomUUID(), session.id, Date.now(), sourceJobId);
+    await this.jobs.create(job);
+    return job.id;
+  }
+
+  /** Ends a reserved job that will never be queued `error` with `message`; a no-op once gone. */
+  async failReserved(sessionId: string, jobId: string, message: string): Promise<void> {
+    const job = await this.jobs.get(sessionId, jobId);
+    if (!job || job.status !== 'queued') return;
+    await this.jobs.update(sessionId, jobId, {
+      status: 'error',
+      errorMessage: message,
+      finishedAt: Date.now(),
+    });
   }
 
   /**

@@ -10,7 +10,9 @@ export type DomainErrorCode =
   | 'model_unavailable'
   | 'work_not_accepted'
   | 'limit_reached'
-  | 'storage_budget_exceeded';
+  | 'storage_budget_exceeded'
+  | 'conflict'
+  | 'recipe_not_found';
 
 /**
  * Errors the services throw; the global filter maps each code to one HTTP status.
@@ -20,6 +22,8 @@ export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;
   /** When set, the response carries `Retry-After` with these whole seconds. */
   readonly retryAfterSeconds?: number;
+  /** Fields the response body carries next to `detail` (snake_case, as the contract names them). */
+  readonly extra?: Record<string, unknown>;
 
   protected constructor(message: string) {
     super(message);
@@ -137,5 +141,29 @@ export class StorageBudgetExceeded extends DomainError {
 
   constructor(message: string) {
     super(message);
+  }
+}
+
+/**
+ * The request fits the contract but not the state of what it names (a recipe from a job
+ * that did not succeed, a recipe applied to data without its columns); `extra` goes into
+ * the body next to `detail`.
+ */
+export class Conflict extends DomainError {
+  readonly code = 'conflict';
+
+  constructor(
+    message: string,
+    override readonly extra?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+export class RecipeNotFound extends DomainError {
+  readonly code = 'recipe_not_found';
+
+  constructor(readonly recipeId: string) {
+    super(`Recipe '${quotedId(recipeId)}' not found`);
   }
 }

@@ -16,6 +16,8 @@ const STATUS_OF: Record<DomainErrorCode, HttpStatus> = {
   work_not_accepted: HttpStatus.SERVICE_UNAVAILABLE,
   limit_reached: HttpStatus.TOO_MANY_REQUESTS,
   storage_budget_exceeded: HttpStatus.PAYLOAD_TOO_LARGE,
+  conflict: HttpStatus.CONFLICT,
+  recipe_not_found: HttpStatus.NOT_FOUND,
 };
 
 /** Turns Nest's `{message, error, statusCode}` bodies into the contract's `{detail}`. */
@@ -41,11 +43,13 @@ export class GlobalExceptionFilter implements ExceptionFilter {
     let status: number;
     let detail: unknown;
     let retryAfterSeconds: number | undefined;
+    let extra: Record<string, unknown> = {};
 
     if (exception instanceof DomainError) {
       status = STATUS_OF[exception.code];
       detail = exception.message;
       retryAfterSeconds = exception.retryAfterSeconds;
+      extra = exception.extra ?? {};
     } else if (exception instanceof HttpException) {
       status = exception.getStatus();
       detail = detailOf(exception);
@@ -78,7 +82,7 @@ export class GlobalExceptionFilter implements ExceptionFilter {
     if (retryAfterSeconds !== undefined) {
       res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterSeconds))));
     }
-    res.status(status).json({ detail });
+    res.status(status).json({ ...extra, detail });
   }
 }
 

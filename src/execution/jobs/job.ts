@@ -68,6 +68,11 @@ export interface JobRecord {
    * on the upload. Records stored before chained steps lack it: read it as `?? null`.
    */
   sourceJobId: string | null;
+  /**
+   * The module the job ran (kept so a recipe can be saved from it). Records stored before
+   * recipes lack it: read it as `?? null`.
+   */
+  code?: string | null;
 }
 
 /** A queued job as created by POST /execute. */
@@ -76,6 +81,7 @@ export function newJob(
   sessionId: string,
   createdAt: number,
   sourceJobId: string | null = null,
+  code: string | null = null,
 ): JobRecord {
   return {
     id,
@@ -96,5 +102,6 @@ export function newJob(
     outputTable: null,
     checkPassed: null,
     sourceJobId,
+    code,
   };
 }
