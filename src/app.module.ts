@@ -5,10 +5,11 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { ApiTokenGuard } from './auth/api-token.guard';
 import { RateLimitGuard } from './auth/rate-limit.guard';
+import { RedisThrottlerStorage } from './auth/redis-throttler-storage';
 import { GlobalExceptionFilter } from './common/http/global-exception.filter';
 import { ContractValidationPipe } from './common/http/validation.pipe';
 import { LoggingModule } from './common/logging/logging.module';
-import { RedisModule } from './common/redis/redis.module';
+import { RedisConnection, RedisModule } from './common/redis/redis.module';
 import { StartupChecks } from './common/startup-checks';
 import { AutoModeModule } from './codegen/auto/auto-mode.module';
 import { CodegenModule } from './codegen/codegen.module';
@@ -40,8 +41,12 @@ import { UploadModule } from './upload/upload.module';
     RedisModule,
     ScheduleModule.forRoot(),
     ThrottlerModule.forRootAsync({
-      inject: [httpConfig.KEY],
-      useFactory: ({ rateLimit }: ConfigType<typeof httpConfig>) => ({
+      inject: [httpConfig.KEY, RedisConnection],
+      useFactory: ({ rateLimit }: ConfigType<typeof httpConfig>, redis: RedisConnection) => ({
+        // Distributed: one count per client across every API node.
+        ...(redis.enabled
+          ? { storage: new RedisThrottlerStorage(redis.client, redis.prefix) }
+          : {}),
         setHeaders: false,
         throttlers: [
           { name: 'ai', ttl: rateLimit.windowMs, limit: rateLimit.aiMax },
