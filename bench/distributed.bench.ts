@@ -10,7 +10,8 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRedis } from '../test/support/redis-server';
 import { sharedDirs } from '../test/support/server-process';
-import { BenchServer, curlUpload, DATA_DIR, percentile, startServer } from './support/server';
+import { submit, upload, waitDone } from './support/jobs';
+import { BenchServer, DATA_DIR, percentile, startServer } from './support/server';
 
 const ROWS = 1_000;
 const RUNS = 40;
@@ -21,45 +22,20 @@ const POLL_MS = 2;
 const GAP_MS = 600;
 const CODE = 'def transform(df):\n    return df[df["amount"] > 10]\n';
 
-interface Job {
-  status: string;
-  error_message?: string | null;
-}
-
-async function submit(url: string, session: string): Promise<string> {
-  const res = await fetch(`${url}/api/v1/execute`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ session_id: session, code: CODE }),
-  });
-  const body = (await res.json()) as { job_id?: string };
-  if (!body.job_id) throw new Error(`submit failed: ${JSON.stringify(body)}`);
-  return body.job_id;
-}
-
-async function waitDone(url: string, session: string, job: string): Promise<void> {
-  for (;;) {
-    const body = (await (await fetch(`${url}/api/v1/execute/${session}/${job}`)).json()) as Job;
-    if (body.status === 'error') throw new Error(`job failed: ${body.error_message}`);
-    if (body.status === 'success') return;
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
-}
-
-async function session(url: string, csv: string): Promise<string> {
-  const { body } = await curlUpload(url, csv);
-  if (typeof body.session_id !== 'string') throw new Error(`upload: ${JSON.stringify(body)}`);
-  return body.session_id;
+/** Submits CODE and waits for it; throws if it failed. */
+async function runJob(url: string, session: string): Promise<void> {
+  const outcome = await waitDone(url, session, await submit(url, session, CODE), POLL_MS);
+  if (outcome.status === 'error') throw new Error(`job failed: ${outcome.error_message}`);
 }
 
 /** Sequential small jobs, GAP_MS apart: each one's POST-to-success time, in ms. */
 async function latencies(url: string, csv: string): Promise<number[]> {
-  const id = await session(url, csv);
+  const id = await upload(url, csv);
   const times: number[] = [];
   for (let i = 0; i < WARMUP + RUNS; i++) {
     await new Promise((r) => setTimeout(r, GAP_MS));
     const started = performance.now();
-    await waitDone(url, id, await submit(url, id));
+    await runJob(url, id);
     if (i >= WARMUP) times.push(performance.now() - started);
   }
   return times;
@@ -67,15 +43,17 @@ async function latencies(url: string, csv: string): Promise<number[]> {
 
 /** BURST jobs submitted at once (over 8 sessions), until the last is done, in ms. */
 async function drain(url: string, csv: string): Promise<number> {
-  const sessions = await Promise.all(Array.from({ length: 8 }, () => session(url, csv)));
+  const sessions = await Promise.all(Array.from({ length: 8 }, () => upload(url, csv)));
   const started = performance.now();
   const jobs = await Promise.all(
     Array.from({ length: BURST }, async (_, i) => {
       const id = sessions[i % sessions.length];
-      return { id, job: await submit(url, id) };
+      return { id, job: await submit(url, id, CODE) };
     }),
   );
-  await Promise.all(jobs.map(({ id, job }) => waitDone(url, id, job)));
+  const outcomes = await Promise.all(jobs.map(({ id, job }) => waitDone(url, id, job, POLL_MS)));
+  const failed = outcomes.find((o) => o.status === 'error');
+  if (failed) throw new Error(`job failed: ${failed.error_message}`);
   return performance.now() - started;
 }
 

@@ -17,7 +17,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { BenchServer, curlUpload, DATA_DIR, percentile, startServer } from './support/server';
+import { submit, upload, waitDone } from './support/jobs';
+import { BenchServer, DATA_DIR, percentile, startServer } from './support/server';
 
 const SMALL_ROWS = 10_000;
 const LARGE_ROWS = 1_000_000;
@@ -73,44 +74,10 @@ async function generateCsv(path: string, rows: number): Promise<void> {
   await new Promise<void>((r) => out.end(() => r()));
 }
 
-interface JobOutcome {
-  status: string;
-  error_message: string | null;
-  output_row_count: number | null;
-}
-
-/** Uploads through the API; returns the session id. */
-async function upload(url: string, path: string): Promise<string> {
-  const { body } = await curlUpload(url, path);
-  if (typeof body.session_id !== 'string')
-    throw new Error(`upload failed: ${JSON.stringify(body)}`);
-  return body.session_id;
-}
-
-async function submit(url: string, session: string, code: string): Promise<string> {
-  const res = await fetch(`${url}/api/v1/execute`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ session_id: session, code }),
-  });
-  const body = (await res.json()) as { job_id?: string; detail?: unknown };
-  if (!body.job_id) throw new Error(`submit failed: ${JSON.stringify(body)}`);
-  return body.job_id;
-}
-
-async function waitDone(url: string, session: string, job: string): Promise<JobOutcome> {
-  for (;;) {
-    const res = await fetch(`${url}/api/v1/execute/${session}/${job}`);
-    const body = (await res.json()) as JobOutcome;
-    if (body.status === 'success' || body.status === 'error') return body;
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
-}
-
 /** POST to `success`, in milliseconds; throws if the job failed. */
 async function timedJob(url: string, session: string, code: string, rows: number): Promise<number> {
   const started = performance.now();
-  const outcome = await waitDone(url, session, await submit(url, session, code));
+  const outcome = await waitDone(url, session, await submit(url, session, code), POLL_MS);
   const ms = performance.now() - started;
   if (outcome.status !== 'success' || outcome.output_row_count !== rows) {
     throw new Error(`job did not succeed: ${JSON.stringify(outcome)}`);
@@ -238,7 +205,9 @@ async function latency(server: BenchServer, small: string, large: string): Promi
   const ids = await Promise.all(
     Array.from({ length: BURST }, () => submit(server.url, smallSession, TRIVIAL)),
   );
-  const outcomes = await Promise.all(ids.map((id) => waitDone(server.url, smallSession, id)));
+  const outcomes = await Promise.all(
+    ids.map((id) => waitDone(server.url, smallSession, id, POLL_MS)),
+  );
   const drained = performance.now() - started;
   const ok = outcomes.filter(
     (o) => o.status === 'success' && o.output_row_count === SMALL_ROWS,
@@ -261,7 +230,12 @@ async function limits(small: string): Promise<void> {
       ['memory bomb', 'def transform(df):\n    hog = "x" * (8 * 1024 ** 3)\n    return df\n'],
     ]) {
       const started = performance.now();
-      const outcome = await waitDone(server.url, session, await submit(server.url, session, code));
+      const outcome = await waitDone(
+        server.url,
+        session,
+        await submit(server.url, session, code),
+        POLL_MS,
+      );
       console.log(
         `  ${name.padEnd(14)} ended after ${fmt(performance.now() - started)}: ${outcome.error_message}`,
       );
