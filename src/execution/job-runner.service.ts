@@ -159,9 +159,10 @@ export class JobRunner implements OnApplicationBootstrap {
     } finally {
       job.executionTimeMs = Date.now() - started;
       // A job reported lost meanwhile (this worker stalled past its lock) keeps that end.
+      // Counted before the outcome is stored: a poll that sees it must find it in /metrics.
+      this.metrics.jobFinished(job.status, job.executionTimeMs);
       const current = await this.jobs.get(session.id, job.id);
       if (current?.status === 'running') await this.jobs.update(session.id, job.id, outcomeOf(job));
-      this.metrics.jobFinished(job.status, job.executionTimeMs);
       this.logger.log(
         {
           msg: 'job finished',
